@@ -1,0 +1,43 @@
+"""Warnings and errors raised by the training stage."""
+
+# License: BSD 3 clause
+
+__all__ = [
+    "EasyMLOpsWarning",
+    "ModelLoadError",
+    "ProblemTypeWarning",
+    "SmallDataWarning",
+    "VersionMismatchWarning",
+]
+
+
+class EasyMLOpsWarning(UserWarning):
+    """Base class of every warning easy_mlops emits.
+
+    Filter this class to silence all of them at once::
+
+        warnings.filterwarnings("ignore", category=EasyMLOpsWarning)
+    """
+
+
+class SmallDataWarning(EasyMLOpsWarning):
+    """The data is too small for the configured hold-out or cross-validation.
+
+    The hold-out or the number of folds was reduced or skipped; the fitted
+    ``training_result_.skipped`` says which and why.
+    """
+
+
+class ProblemTypeWarning(EasyMLOpsWarning):
+    """Automatic problem-type detection made a close call.
+
+    Set ``problem_type`` explicitly to silence it.
+    """
+
+
+class VersionMismatchWarning(EasyMLOpsWarning):
+    """A model was saved with library versions other than the installed ones."""
+
+
+class ModelLoadError(ValueError):
+    """A saved model could not be loaded; the message names the path and why."""

@@ -1,0 +1,116 @@
+"""The record of one training run."""
+
+# License: BSD 3 clause
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+__all__ = ["TrainingRunResult"]
+
+
+@dataclass
+class TrainingRunResult:
+    """What a backend's ``train`` returns: the final model and how it was made.
+
+    Parameters
+    ----------
+    model : object
+        The fitted model that ``ModelTrainer.predict`` uses.
+    metrics : dict of str to float
+        Hold-out metrics (see ``easy_mlops.training.metrics.METRIC_NAMES``)
+        plus ``cv_mean`` and ``cv_std`` when cross-validation ran.
+    problem_type : {"classification", "regression"}
+        The problem type the model was trained for.
+    model_name : str
+        Class name of the fitted model, e.g. ``"RandomForestClassifier"``.
+    n_samples : int
+        Rows given to ``fit``.
+    n_features : int or None
+        Columns of ``X``; None when ``X`` has no column shape (e.g. a list of
+        strings for a text model).
+    backend : str, default=""
+        Registered name of the backend that trained the model.
+    model_type : str, default=""
+        Catalogue entry that was used, e.g. ``"logistic_regression"``.
+    n_train : int or None, default=None
+        Rows the hold-out model was trained on.
+    n_test : int, default=0
+        Rows of the hold-out; 0 when there was none.
+    cv_scores : list of float, default=[]
+        One score per cross-validation fold, NaN for a fold that failed.
+    cv_errors : list of str, default=[]
+        The error of each fold that failed.
+    scoring : str, default=""
+        Name of the cross-validation score.
+    refit : bool, default=True
+        Whether the final model was refit on all rows.
+    problem_type_reason : str, default=""
+        Why this problem type was chosen.
+    skipped : list of str, default=[]
+        Steps that were reduced or skipped, and why.
+    warnings : list of str, default=[]
+        Warnings raised while fitting (e.g. ``ConvergenceWarning``), kept so
+        they are not lost when fits run in other processes.
+    classes : ndarray of shape (n_classes,) or None, default=None
+        Class labels, for classification.
+    fit_seconds : float, default=0.0
+        Wall-clock time of the whole run.
+
+    Examples
+    --------
+    >>> from easy_mlops.training import TrainingRunResult
+    >>> result = TrainingRunResult(model=None, metrics={"r2_score": 0.9},
+    ...                            problem_type="regression", model_name="Ridge",
+    ...                            n_samples=10, n_features=2)
+    >>> result.to_dict()["metrics"]
+    {'r2_score': 0.9}
+    """
+
+    model: Any
+    metrics: dict
+    problem_type: str
+    model_name: str
+    n_samples: int
+    n_features: int | None
+    backend: str = ""
+    model_type: str = ""
+    n_train: int | None = None
+    n_test: int = 0
+    cv_scores: list = field(default_factory=list)
+    cv_errors: list = field(default_factory=list)
+    scoring: str = ""
+    refit: bool = True
+    problem_type_reason: str = ""
+    skipped: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    classes: Any = None
+    fit_seconds: float = 0.0
+
+    def to_dict(self):
+        """Everything but the model, as a JSON-serialisable dict.
+
+        Returns
+        -------
+        summary : dict
+            NumPy scalars and arrays become Python numbers and lists; NaN fold
+            scores become None.
+        """
+        return {
+            f.name: _to_json(getattr(self, f.name))
+            for f in fields(self)
+            if f.name != "model"
+        }
+
+
+def _to_json(value):
+    if isinstance(value, dict):
+        return {str(k): _to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return [_to_json(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,432 @@
+"""ModelTrainer: a scikit-learn estimator over pluggable training backends."""
+
+# License: BSD 3 clause
+
+import logging
+from collections.abc import Mapping
+from contextlib import contextmanager
+
+from sklearn.base import BaseEstimator
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils import ClassifierTags, RegressorTags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    _num_samples,
+    check_array,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
+
+from . import registry
+from .settings import CONSTRAINTS, SHARED_KEYS, resolve_settings
+
+__all__ = ["ModelTrainer"]
+
+logger = logging.getLogger("easy_mlops")
+
+
+def _predict_proba_available(trainer):
+    """Whether ``predict_proba`` can answer, so that ``hasattr`` tells the truth."""
+    if trainer.__sklearn_is_fitted__():
+        return trainer.problem_type_ == "classification" and (
+            trainer.backend_.has_predict_proba(trainer.training_result_.model)
+        )
+    try:
+        backend = trainer._make_backend()
+        if "classification" not in backend._candidate_problem_types():
+            return False
+        return hasattr(backend.build_estimator("classification"), "predict_proba")
+    except Exception:
+        return False
+
+
+class ModelTrainer(BaseEstimator):
+    """Train, evaluate and refit a model from a ``training`` config.
+
+    ``fit`` resolves the config, picks the backend, detects the problem type,
+    splits off a hold-out, fits and evaluates, cross-validates and refits on
+    all rows — the hold-out fit, the folds and the refit run as parallel jobs.
+    The fitted trainer predicts with the final model and records the run in
+    ``training_result_``.
+
+    Every shared setting can come from ``config`` or from its keyword; a
+    keyword that is not None wins, so ``GridSearchCV`` can search ``backend``
+    and ``model_type``.  Backend-specific keys (``model_params``, ``scoring``,
+    ``hidden_layer_sizes``, callables, ...) stay in ``config``.
+
+    Parameters
+    ----------
+    config : mapping, default=None
+        The ``training`` section of a config.  Never modified.
+    backend : str, default=None
+        Registered backend name; ``"sklearn"`` when neither this nor
+        ``config`` gives one.  See :meth:`available_backends`.
+    model_type : str, default=None
+        Entry of the backend's model catalogue; ``"auto"`` by default.
+    problem_type : {"auto", "classification", "regression"}, default=None
+        ``"auto"`` by default: detected from the target (see
+        :func:`~easy_mlops.training.problem_type.infer_problem_type`).
+    test_size : float in [0, 1), default=None
+        Share of rows held out for evaluation; 0.2 by default, 0 for none.
+    cv_folds : int >= 0, default=None
+        Folds of the shuffled (stratified) cross-validation; 5 by default,
+        0 or 1 for none.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the split, the folds and every estimator that takes one; 42
+        by default.
+    refit : bool, default=None
+        Refit on all rows for prediction (default True); when False the
+        model trained on the hold-out split is kept.
+    n_jobs : int, default=None
+        Number of parallel fits (joblib semantics; None means 1 unless in a
+        ``joblib.parallel_config`` context).
+
+    Attributes
+    ----------
+    training_result_ : TrainingRunResult
+        The final model, its metrics and how it was made.
+    problem_type_ : {"classification", "regression"}
+        The problem type trained for.
+    backend_ : BaseTrainingBackend
+        The backend instance that trained the model.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (classification only).
+    n_features_in_ : int
+        Number of features seen during fit (when ``X`` has columns).
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    easy_mlops.training.BaseTrainingBackend : The backend contract.
+    easy_mlops.training.SklearnBackend : The default backend and its catalogue.
+
+    Notes
+    -----
+    The estimator type (classifier or regressor) follows ``problem_type``,
+    or ``model_type`` when it does one problem type only.  In ``"auto"`` mode
+    it is known only after ``fit``, so scikit-learn picks plain ``KFold`` in
+    ``GridSearchCV``; set ``problem_type`` to get ``StratifiedKFold``.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from easy_mlops import ModelTrainer
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> trainer = ModelTrainer({"model_type": "logistic_regression"}, cv_folds=3)
+    >>> trainer.fit(X, y).problem_type_
+    'classification'
+    >>> sorted(trainer.training_result_.metrics)
+    ['accuracy', 'cv_mean', 'cv_std', 'f1_score', 'precision', 'recall']
+    >>> trainer.predict(X[:3])
+    array([0, 0, 0])
+    """
+
+    _parameter_constraints = {
+        "config": [Mapping, None],
+        **{key: [*CONSTRAINTS[key], None] for key in SHARED_KEYS},
+    }
+
+    def __init__(
+        self,
+        config=None,
+        *,
+        backend=None,
+        model_type=None,
+        problem_type=None,
+        test_size=None,
+        cv_folds=None,
+        random_state=None,
+        refit=None,
+        n_jobs=None,
+    ):
+        self.config = config
+        self.backend = backend
+        self.model_type = model_type
+        self.problem_type = problem_type
+        self.test_size = test_size
+        self.cv_folds = cv_folds
+        self.random_state = random_state
+        self.refit = refit
+        self.n_jobs = n_jobs
+
+    # -- configuration -------------------------------------------------------
+
+    def _resolve_settings(self, **overrides):
+        """The shared settings resolved from defaults, config and keywords."""
+        keywords = {key: getattr(self, key) for key in SHARED_KEYS}
+        keywords.update({k: v for k, v in overrides.items() if v is not None})
+        return resolve_settings(self.config, keywords)
+
+    def _make_backend(self, **overrides):
+        settings = self._resolve_settings(**overrides)
+        return registry.get_backend(settings["backend"])(settings)
+
+    @staticmethod
+    def available_backends():
+        """Sorted names of the registered backends.
+
+        Examples
+        --------
+        >>> from easy_mlops import ModelTrainer
+        >>> "sklearn" in ModelTrainer.available_backends()
+        True
+        """
+        return registry.available_backends()
+
+    @staticmethod
+    def register_backend(cls=None, *, overwrite=False):
+        """Register a backend class under its ``name``; usable as a decorator.
+
+        Parameters
+        ----------
+        cls : subclass of BaseTrainingBackend, default=None
+            The class to register; when None, returns a decorator (for
+            ``@ModelTrainer.register_backend(overwrite=True)``).
+        overwrite : bool, default=False
+            Replace a backend already registered under the same name.
+
+        Returns
+        -------
+        cls : type
+            The class, unchanged.
+
+        Raises
+        ------
+        TypeError
+            If ``cls`` is not a subclass of ``BaseTrainingBackend``.
+        ValueError
+            If ``cls.name`` is missing or empty, or already taken.
+        """
+        return registry.register_backend(cls, overwrite=overwrite)
+
+    # -- fitting ---------------------------------------------------------------
+
+    def fit(self, X, y, sample_weight=None):
+        """Train, evaluate and (by default) refit on all rows.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.  Backends for other frameworks (``callable``,
+            ``deep_learning``, ``nlp``) take ``X`` as given.
+        y : array-like of shape (n_samples,)
+            Target.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights for every fit, metric and score.
+
+        Returns
+        -------
+        self : ModelTrainer
+            The fitted trainer.
+        """
+        return self._fit(X, y, sample_weight)
+
+    def train(self, X, y, sample_weight=None, model_type=None):
+        """Fit and return a JSON-serialisable summary of the run.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,)
+            Target.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+        model_type : str, default=None
+            Catalogue entry for this call only (overrides the parameter and
+            the config, without changing either).
+
+        Returns
+        -------
+        summary : dict
+            :meth:`TrainingRunResult.to_dict` of ``training_result_``: at least
+            ``backend``, ``model_type``, ``model_name``, ``problem_type``,
+            ``metrics``, ``n_samples`` and ``n_features``.
+        """
+        self._fit(X, y, sample_weight, model_type=model_type)
+        return self.training_result_.to_dict()
+
+    def _fit(self, X, y, sample_weight, **overrides):
+        self._validate_params()
+        backend = self._make_backend(**overrides)
+        backend.check_config()
+        with _fitted_state_transaction(self):
+            X, y, sample_weight = self._validate_fit_data(backend, X, y, sample_weight)
+            logger.info(
+                "Training with backend %r, model_type %r on %d rows",
+                backend.name, backend.config["model_type"], y.shape[0],
+            )
+            result = backend.train(X, y, sample_weight)
+            self.training_result_ = result
+            self.problem_type_ = result.problem_type
+            self.backend_ = backend
+            if result.problem_type == "classification":
+                self.classes_ = result.classes
+            logger.info("Trained %s: %s", result.model_name, result.metrics)
+        return self
+
+    def _validate_fit_data(self, backend, X, y, sample_weight):
+        if y is None:
+            # Leave the wording to scikit-learn, which tests for it.
+            validate_data(self, X, y)
+        try:
+            n_rows_X, n_rows_y = _num_samples(X), _num_samples(y)
+        except TypeError as exc:
+            raise TypeError(f"X and y must be array-like: {exc}") from None
+        if n_rows_X != n_rows_y:
+            raise ValueError(
+                f"X has {n_rows_X} rows but y has {n_rows_y}; they must have the "
+                "same number of rows (one target value per row of X)."
+            )
+        if backend.validates_input:
+            tags = backend.input_tags
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                accept_sparse=("csr", "csc") if tags.sparse else False,
+                ensure_all_finite="allow-nan" if tags.allow_nan else True,
+            )
+        else:
+            # Other frameworks take X as given; only its shape is recorded.
+            validate_data(self, X, skip_check_array=True)
+            y = check_array(
+                column_or_1d(y, warn=True), ensure_2d=False, dtype=None, input_name="y"
+            )
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, y)
+        return X, y, sample_weight
+
+    # -- prediction ------------------------------------------------------------
+
+    def _validate_predict_data(self, X):
+        check_is_fitted(self)
+        backend = self.backend_
+        if not backend.validates_input:
+            validate_data(self, X, reset=False, skip_check_array=True)
+            return X
+        tags = backend.input_tags
+        return validate_data(
+            self,
+            X,
+            reset=False,
+            accept_sparse=("csr", "csc") if tags.sparse else False,
+            ensure_all_finite="allow-nan" if tags.allow_nan else True,
+        )
+
+    def predict(self, X):
+        """Predict with the final model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples, with the columns seen in ``fit``.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Class labels or values.
+        """
+        X = self._validate_predict_data(X)
+        return self.backend_.predict(self.training_result_.model, X)
+
+    @available_if(_predict_proba_available)
+    def predict_proba(self, X):
+        """Class probabilities of the final model.
+
+        Available only for classification with a model that has
+        ``predict_proba`` (before fit: when the configured model would).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns ordered as ``classes_``.
+        """
+        X = self._validate_predict_data(X)
+        return self.backend_.predict_proba(self.training_result_.model, X)
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy (classification) or R² (regression) on ``(X, y)``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+        y : array-like of shape (n_samples,)
+            True targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+        """
+        y_pred = self.predict(X)
+        metric = accuracy_score if self.problem_type_ == "classification" else r2_score
+        return float(metric(y, y_pred, sample_weight=sample_weight))
+
+    # -- scikit-learn protocol -------------------------------------------------
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "training_result_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        try:
+            backend = self.backend_ if self.__sklearn_is_fitted__() else (
+                self._make_backend()
+            )
+            if self.__sklearn_is_fitted__():
+                problem_types = (self.problem_type_,)
+            else:
+                problem_types = backend._candidate_problem_types()
+            if backend.validates_input:
+                input_tags = backend.input_tags
+                tags.input_tags.allow_nan = input_tags.allow_nan
+                tags.input_tags.sparse = input_tags.sparse
+            else:
+                tags.no_validation = True
+        except Exception:
+            # Invalid parameters are reported by fit, not by a tags lookup.
+            return tags
+        if problem_types == ("classification",):
+            tags.estimator_type = "classifier"
+            tags.classifier_tags = ClassifierTags()
+        elif problem_types == ("regression",):
+            tags.estimator_type = "regressor"
+            tags.regressor_tags = RegressorTags()
+        return tags
+
+
+def _is_fitted_attribute(name):
+    return name.endswith("_") and not name.startswith("__")
+
+
+@contextmanager
+def _fitted_state_transaction(estimator):
+    """Start fit from a clean slate; on failure put the old fitted state back.
+
+    A failed fit therefore leaves exactly the state from before it, never a
+    mix of old and new attributes.
+    """
+    state = vars(estimator)
+    saved = {name: value for name, value in state.items() if _is_fitted_attribute(name)}
+    for name in saved:
+        del state[name]
+    try:
+        yield
+    except BaseException:
+        for name in [name for name in state if _is_fitted_attribute(name)]:
+            del state[name]
+        state.update(saved)
+        raise
+
