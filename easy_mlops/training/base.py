@@ -1,5 +1,8 @@
 """The backend contract: what ModelTrainer asks of a training backend.
 
+sklearn.metrics and sklearn.model_selection are imported where they are used,
+so that ``import easy_mlops`` costs little more than ``import sklearn.base``.
+
 ``BaseTrainingBackend`` is the contract; its one required method is ``train``.
 ``EstimatorBackend`` implements ``train`` as the full flow (problem type,
 hold-out, fits, evaluation, cross-validation, refit) around one hook,
@@ -22,9 +25,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import joblib
 import numpy as np
-from sklearn.metrics import get_scorer, get_scorer_names
-from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
-from sklearn.utils import _safe_indexing, get_tags
+from sklearn.utils import InputTags, _safe_indexing, get_tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.parallel import Parallel, delayed
 
@@ -142,6 +143,15 @@ class BaseTrainingBackend(ABC):
         """The problem types this backend, as configured, can train for."""
         return PROBLEM_TYPES
 
+    @property
+    def input_tags(self):
+        """scikit-learn input tags of the models this backend trains.
+
+        ModelTrainer validates ``X`` accordingly (NaN and sparse input) and
+        reports them in its own tags.  The default: dense, finite input.
+        """
+        return InputTags()
+
     def detect_problem_type(self, y):
         """Return ``"classification"`` or ``"regression"`` for a target.
 
@@ -162,6 +172,8 @@ class BaseTrainingBackend(ABC):
         if note is not None:
             warnings.warn(note, SmallDataWarning, stacklevel=2)
             return DataSplit(X, None, y, None, sample_weight, None, note)
+        from sklearn.model_selection import train_test_split
+
         arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
         parts = train_test_split(
             *arrays,
@@ -296,6 +308,8 @@ class BaseTrainingBackend(ABC):
             warnings.warn(note, SmallDataWarning, stacklevel=2)
         if n_splits < 2:
             return [], note
+        from sklearn.model_selection import KFold, StratifiedKFold
+
         cv_class = StratifiedKFold if problem_type == "classification" else KFold
         cv = cv_class(n_splits, shuffle=True, random_state=self.config["random_state"])
         return list(cv.split(np.zeros((y.shape[0], 1)), y)), note
@@ -305,6 +319,8 @@ class BaseTrainingBackend(ABC):
         scoring = self.config.get("scoring")
         if scoring is None:
             return default_score(problem_type, y, self.predict(model, X), sample_weight)
+        from sklearn.metrics import get_scorer
+
         scorer = get_scorer(scoring) if isinstance(scoring, str) else scoring
         kwargs = {}
         if sample_weight is not None:
@@ -373,7 +389,9 @@ def _fit_job(backend, X, y, sample_weight, role, train, test, problem_type):
                 outcome.model = model
             else:
                 outcome.score = backend.score_model(
-                    model, *_subset(X, y, sample_weight, test), problem_type=problem_type
+                    model,
+                    *_subset(X, y, sample_weight, test),
+                    problem_type=problem_type,
                 )
         except Exception as exc:
             if role != "fold":
@@ -468,7 +486,9 @@ class ModelSpec:
         """The problem types this entry can train for."""
         return tuple(
             kind
-            for kind, path in zip(PROBLEM_TYPES, (self.classifier, self.regressor))
+            for kind, path in zip(
+                PROBLEM_TYPES, (self.classifier, self.regressor), strict=True
+            )
             if path is not None
         )
 
@@ -480,8 +500,10 @@ class ModelSpec:
             module = importlib.import_module(module_name)
         except ImportError as exc:
             package = module_name.split(".")[0]
-            hint = f'pip install "easy-mlops[{self.extra}]"' if self.extra else (
-                f"pip install {package}"
+            hint = (
+                f'pip install "easy-mlops[{self.extra}]"'
+                if self.extra
+                else (f"pip install {package}")
             )
             raise ImportError(
                 f"{class_name} needs the optional package {package!r}, which is "
@@ -587,14 +609,21 @@ class EstimatorBackend(BaseTrainingBackend):
                 "model_params must be a mapping of estimator parameters. Got "
                 f"{type(model_params).__name__} instead."
             )
+        from sklearn.metrics import get_scorer_names
+
         scoring = self.config.get("scoring")
         if isinstance(scoring, str) and scoring not in get_scorer_names():
             raise ValueError(
-                f"Unknown scoring {scoring!r}.{_did_you_mean(scoring, get_scorer_names())}"
+                f"Unknown scoring {scoring!r}."
+                f"{_did_you_mean(scoring, get_scorer_names())}"
                 " Use a name from sklearn.metrics.get_scorer_names() or a callable "
                 "scorer(estimator, X, y)."
             )
-        if scoring is not None and not isinstance(scoring, str) and not callable(scoring):
+        if (
+            scoring is not None
+            and not isinstance(scoring, str)
+            and not callable(scoring)
+        ):
             raise TypeError(
                 "scoring must be a scorer name or a callable scorer(estimator, X, y). "
                 f"Got {type(scoring).__name__} instead."
@@ -652,8 +681,16 @@ class EstimatorBackend(BaseTrainingBackend):
         # The hold-out fit, the folds and the refit are independent: one batch.
         jobs = []
         if has_holdout or not refit:
-            jobs.append(("holdout", split.X_train, split.y_train,
-                         split.sample_weight_train, None, None))
+            jobs.append(
+                (
+                    "holdout",
+                    split.X_train,
+                    split.y_train,
+                    split.sample_weight_train,
+                    None,
+                    None,
+                )
+            )
         default_cv = type(self).cross_validate is BaseTrainingBackend.cross_validate
         folds, cv_note = (
             self.cv_folds(y, problem_type=problem_type) if default_cv else ([], None)
@@ -671,10 +708,15 @@ class EstimatorBackend(BaseTrainingBackend):
 
         metrics = {}
         if has_holdout:
-            metrics.update(self.evaluate(
-                by_role["holdout"].model, split.X_test, split.y_test,
-                split.sample_weight_test, problem_type=problem_type,
-            ))
+            metrics.update(
+                self.evaluate(
+                    by_role["holdout"].model,
+                    split.X_test,
+                    split.y_test,
+                    split.sample_weight_test,
+                    problem_type=problem_type,
+                )
+            )
         metrics.update(summarize_cv(cv.scores))
         metrics.update(cv.extra_metrics)
         if cv.note:
@@ -696,8 +738,9 @@ class EstimatorBackend(BaseTrainingBackend):
             refit=refit,
             problem_type_reason=reason,
             skipped=skipped,
-            warnings=[f"{o.role}: {c.__name__}: {m}" for o in outcomes
-                      for c, m in o.warnings],
+            warnings=[
+                f"{o.role}: {c.__name__}: {m}" for o in outcomes for c, m in o.warnings
+            ],
             classes=classes,
             fit_seconds=time.perf_counter() - start,
         )
@@ -730,4 +773,3 @@ def _n_features(X):
 
 def _num_rows(y):
     return None if y is None else int(y.shape[0])
-

@@ -47,7 +47,9 @@ class EncodedLabelClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
     def fit(self, X, y, **fit_params):
         """Encode ``y``, then fit a clone of ``estimator``."""
         encoder = LabelEncoder().fit(y)
-        self.estimator_ = clone(self.estimator).fit(X, encoder.transform(y), **fit_params)
+        self.estimator_ = clone(self.estimator).fit(
+            X, encoder.transform(y), **fit_params
+        )
         self.classes_ = encoder.classes_
         return self
 

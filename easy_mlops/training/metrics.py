@@ -3,7 +3,6 @@
 # License: BSD 3 clause
 
 import numpy as np
-from sklearn import metrics as skm
 
 __all__ = [
     "CV_METRICS",
@@ -13,30 +12,25 @@ __all__ = [
     "default_score",
 ]
 
-# name -> function(y_true, y_pred, sample_weight) for each problem type.
+# name -> (function name in sklearn.metrics, extra keyword arguments).
+# sklearn.metrics is imported on first use: it is slow to import.
 _METRICS = {
     "classification": {
-        "accuracy": lambda t, p, w: skm.accuracy_score(t, p, sample_weight=w),
-        "f1_score": lambda t, p, w: skm.f1_score(
-            t, p, average="weighted", sample_weight=w, zero_division=0
-        ),
-        "precision": lambda t, p, w: skm.precision_score(
-            t, p, average="weighted", sample_weight=w, zero_division=0
-        ),
-        "recall": lambda t, p, w: skm.recall_score(
-            t, p, average="weighted", sample_weight=w, zero_division=0
-        ),
+        "accuracy": ("accuracy_score", {}),
+        "f1_score": ("f1_score", {"average": "weighted", "zero_division": 0}),
+        "precision": ("precision_score", {"average": "weighted", "zero_division": 0}),
+        "recall": ("recall_score", {"average": "weighted", "zero_division": 0}),
     },
     "regression": {
-        "mse": lambda t, p, w: skm.mean_squared_error(t, p, sample_weight=w),
-        "rmse": lambda t, p, w: skm.root_mean_squared_error(t, p, sample_weight=w),
-        "mae": lambda t, p, w: skm.mean_absolute_error(t, p, sample_weight=w),
-        "r2_score": lambda t, p, w: skm.r2_score(t, p, sample_weight=w),
+        "mse": ("mean_squared_error", {}),
+        "rmse": ("root_mean_squared_error", {}),
+        "mae": ("mean_absolute_error", {}),
+        "r2_score": ("r2_score", {}),
     },
 }
 
 #: Names of the hold-out metrics reported for each problem type.
-METRIC_NAMES = {kind: tuple(funcs) for kind, funcs in _METRICS.items()}
+METRIC_NAMES = {kind: tuple(metrics) for kind, metrics in _METRICS.items()}
 
 #: Metrics added when cross-validation runs.
 CV_METRICS = ("cv_mean", "cv_std")
@@ -67,17 +61,27 @@ def compute_metrics(problem_type, y_true, y_pred, sample_weight=None):
     >>> compute_metrics("regression", [1.0, 2.0], [1.0, 4.0])["mae"]
     1.0
     """
+    from sklearn import metrics
+
     return {
-        name: float(func(y_true, y_pred, sample_weight))
-        for name, func in _METRICS[problem_type].items()
+        name: float(
+            getattr(metrics, func)(
+                y_true, y_pred, sample_weight=sample_weight, **kwargs
+            )
+        )
+        for name, (func, kwargs) in _METRICS[problem_type].items()
     }
 
 
 def default_score(problem_type, y_true, y_pred, sample_weight=None):
-    """The default cross-validation score: accuracy or R²."""
-    if problem_type == "classification":
-        return float(skm.accuracy_score(y_true, y_pred, sample_weight=sample_weight))
-    return float(skm.r2_score(y_true, y_pred, sample_weight=sample_weight))
+    """The default score: accuracy (classification) or R² (regression).
+
+    Used for cross-validation without ``scoring`` and by ``ModelTrainer.score``.
+    """
+    from sklearn.metrics import accuracy_score, r2_score
+
+    metric = accuracy_score if problem_type == "classification" else r2_score
+    return float(metric(y_true, y_pred, sample_weight=sample_weight))
 
 
 def summarize_cv(scores):
@@ -85,4 +89,6 @@ def summarize_cv(scores):
     finite = np.asarray([s for s in scores if np.isfinite(s)], dtype=float)
     if finite.size == 0:
         return {}
-    return dict(zip(CV_METRICS, (float(finite.mean()), float(finite.std()))))
+    return dict(
+        zip(CV_METRICS, (float(finite.mean()), float(finite.std())), strict=True)
+    )

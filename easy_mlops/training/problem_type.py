@@ -92,7 +92,9 @@ def infer_problem_type(y):
         return ProblemTypeDecision(
             "classification", "the target has exactly two distinct values"
         )
-    if y.dtype.kind == "f" and not np.all(np.mod(uniques[np.isfinite(uniques)], 1) == 0):
+    if y.dtype.kind == "f" and not np.all(
+        np.mod(uniques[np.isfinite(uniques)], 1) == 0
+    ):
         return ProblemTypeDecision("regression", "the target holds non-integer numbers")
     threshold = _RATIO_SMALL_N if n_samples <= _SMALL_N else _RATIO_LARGE_N
     ratio = n_unique / max(n_samples, 1)

@@ -69,8 +69,6 @@ def resolve_settings(config, overrides, caller_name="ModelTrainer"):
 
     Raises
     ------
-    TypeError
-        If ``config`` is not a mapping.
     sklearn.utils._param_validation.InvalidParameterError
         A ``ValueError`` naming the key, what it allows and what it got.
 
@@ -81,15 +79,10 @@ def resolve_settings(config, overrides, caller_name="ModelTrainer"):
     >>> s["cv_folds"], s["test_size"], s["backend"]
     (3, 0.3, 'sklearn')
     """
-    if config is None:
-        config = {}
-    elif not isinstance(config, Mapping):
-        raise TypeError(
-            f"The 'config' parameter of {caller_name} must be a mapping (the "
-            f"'training' section of a config) or None. Got "
-            f"{type(config).__name__} instead."
-        )
-    settings = {**DEFAULTS, **config}
+    validate_parameter_constraints(
+        {"config": [Mapping, None]}, {"config": config}, caller_name=caller_name
+    )
+    settings = {**DEFAULTS, **(config or {})}
     settings.update({k: v for k, v in overrides.items() if v is not None})
     validate_parameter_constraints(
         CONSTRAINTS, {k: settings[k] for k in SHARED_KEYS}, caller_name=caller_name

@@ -3,11 +3,9 @@
 # License: BSD 3 clause
 
 import logging
-from collections.abc import Mapping
 from contextlib import contextmanager
 
 from sklearn.base import BaseEstimator
-from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils import ClassifierTags, RegressorTags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
@@ -20,7 +18,8 @@ from sklearn.utils.validation import (
 )
 
 from . import registry
-from .settings import CONSTRAINTS, SHARED_KEYS, resolve_settings
+from .metrics import default_score
+from .settings import SHARED_KEYS, resolve_settings
 
 __all__ = ["ModelTrainer"]
 
@@ -95,7 +94,7 @@ class ModelTrainer(BaseEstimator):
         Class labels (classification only).
     n_features_in_ : int
         Number of features seen during fit (when ``X`` has columns).
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also
@@ -123,11 +122,6 @@ class ModelTrainer(BaseEstimator):
     >>> trainer.predict(X[:3])
     array([0, 0, 0])
     """
-
-    _parameter_constraints = {
-        "config": [Mapping, None],
-        **{key: [*CONSTRAINTS[key], None] for key in SHARED_KEYS},
-    }
 
     def __init__(
         self,
@@ -250,14 +244,15 @@ class ModelTrainer(BaseEstimator):
         return self.training_result_.to_dict()
 
     def _fit(self, X, y, sample_weight, **overrides):
-        self._validate_params()
         backend = self._make_backend(**overrides)
         backend.check_config()
         with _fitted_state_transaction(self):
             X, y, sample_weight = self._validate_fit_data(backend, X, y, sample_weight)
             logger.info(
                 "Training with backend %r, model_type %r on %d rows",
-                backend.name, backend.config["model_type"], y.shape[0],
+                backend.name,
+                backend.config["model_type"],
+                y.shape[0],
             )
             result = backend.train(X, y, sample_weight)
             self.training_result_ = result
@@ -369,9 +364,7 @@ class ModelTrainer(BaseEstimator):
         -------
         score : float
         """
-        y_pred = self.predict(X)
-        metric = accuracy_score if self.problem_type_ == "classification" else r2_score
-        return float(metric(y, y_pred, sample_weight=sample_weight))
+        return default_score(self.problem_type_, y, self.predict(X), sample_weight)
 
     # -- scikit-learn protocol -------------------------------------------------
 
@@ -382,8 +375,10 @@ class ModelTrainer(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
         try:
-            backend = self.backend_ if self.__sklearn_is_fitted__() else (
-                self._make_backend()
+            backend = (
+                self.backend_
+                if self.__sklearn_is_fitted__()
+                else (self._make_backend())
             )
             if self.__sklearn_is_fitted__():
                 problem_types = (self.problem_type_,)
@@ -398,12 +393,15 @@ class ModelTrainer(BaseEstimator):
         except Exception:
             # Invalid parameters are reported by fit, not by a tags lookup.
             return tags
-        if problem_types == ("classification",):
-            tags.estimator_type = "classifier"
+        if "classification" in problem_types:
             tags.classifier_tags = ClassifierTags()
-        elif problem_types == ("regression",):
-            tags.estimator_type = "regressor"
+        if "regression" in problem_types:
             tags.regressor_tags = RegressorTags()
+        if len(problem_types) == 1:
+            tags.estimator_type = {
+                "classification": "classifier",
+                "regression": "regressor",
+            }[problem_types[0]]
         return tags
 
 
@@ -429,4 +427,3 @@ def _fitted_state_transaction(estimator):
             del state[name]
         state.update(saved)
         raise
-

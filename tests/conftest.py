@@ -1,0 +1,41 @@
+"""Seeded, module-scoped data shared by the tests; small so the suite is quick."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_classification, make_regression
+
+
+@pytest.fixture(scope="module")
+def classification_data():
+    X, y = make_classification(
+        n_samples=120, n_features=5, n_informative=3, n_redundant=0, random_state=0
+    )
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def multiclass_data():
+    X, y = make_classification(
+        n_samples=150, n_features=6, n_informative=4, n_classes=3, random_state=1
+    )
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def regression_data():
+    X, y = make_regression(n_samples=120, n_features=5, noise=5.0, random_state=0)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def classification_frame(classification_data):
+    X, y = classification_data
+    columns = [f"feature_{i}" for i in range(X.shape[1])]
+    return pd.DataFrame(X, columns=columns), pd.Series(np.where(y == 1, "yes", "no"))
+
+
+@pytest.fixture
+def fast():
+    """Config of a quick forest: few trees."""
+    return {"model_params": {"n_estimators": 10}}
