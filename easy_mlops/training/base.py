@@ -32,6 +32,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from .exceptions import ProblemTypeWarning, SmallDataWarning
 from .metrics import DEFAULT_SCORING, compute_metrics, default_score, summarize_cv
 from .problem_type import PROBLEM_TYPES, infer_problem_type
+from .progress import notify
 from .result import TrainingRunResult
 
 __all__ = [
@@ -347,10 +348,15 @@ class BaseTrainingBackend(ABC):
         """
         if not jobs:
             return []
-        outcomes = Parallel(n_jobs=self.config["n_jobs"])(
+        notify(0, len(jobs))
+        results = Parallel(n_jobs=self.config["n_jobs"], return_as="generator")(
             delayed(_fit_job)(self, X, y, w, role, train, test, problem_type)
             for role, X, y, w, train, test in jobs
         )
+        outcomes = []
+        for outcome in results:
+            outcomes.append(outcome)
+            notify(len(outcomes), len(jobs), outcome.role)
         for outcome in outcomes:
             for category, message in outcome.warnings:
                 warnings.warn(message, category, stacklevel=3)
