@@ -100,8 +100,10 @@ class BaseTrainingBackend(ABC):
     #: Whether ModelTrainer validates ``X`` as a numeric 2-D array (and checks
     #: feature counts and names) before ``train`` and ``predict``.
     validates_input: ClassVar[bool] = True
-    #: Backend-specific config keys read by this backend, besides the shared ones.
-    config_keys: ClassVar[tuple] = ()
+    #: Backend-specific config keys read by this backend, besides the shared
+    #: ones.  Any other key is refused by ``check_config``; None accepts all
+    #: keys (for backends that hand the whole config to user code).
+    config_keys: ClassVar[tuple | None] = None
     #: The optional dependency extra the backend needs, if any.
     extra: ClassVar[str | None] = None
 
@@ -129,7 +131,22 @@ class BaseTrainingBackend(ABC):
     # -- hooks --------------------------------------------------------------
 
     def check_config(self):
-        """Raise a clear error, before any work, if the config is unusable."""
+        """Raise a clear error, before any work, if the config is unusable.
+
+        The default refuses keys that are neither shared nor in
+        ``config_keys``, and a ``problem_type`` this backend cannot train.
+        """
+        if self.config_keys is not None:
+            from .settings import SHARED_KEYS
+
+            known = (*SHARED_KEYS, *self.config_keys)
+            unknown = sorted(set(self.config) - set(known))
+            if unknown:
+                hints = "".join(_did_you_mean(key, known) for key in unknown)
+                raise ValueError(
+                    f"Unknown config key(s) {unknown} for backend {self.name!r}."
+                    f"{hints} Known keys: {', '.join(sorted(known))}."
+                )
         requested = self.config["problem_type"]
         supported = self.supported_problem_types()
         if requested != "auto" and requested not in supported:
@@ -139,6 +156,32 @@ class BaseTrainingBackend(ABC):
                 f"problem_type is {requested!r}. Choose a model_type for "
                 f"{requested} or set problem_type='auto'."
             )
+        self._check_scoring()
+
+    def _check_scoring(self):
+        from sklearn.metrics import get_scorer_names
+
+        scoring = self.config.get("scoring")
+        if isinstance(scoring, str) and scoring not in get_scorer_names():
+            raise ValueError(
+                f"Unknown scoring {scoring!r}."
+                f"{_did_you_mean(scoring, get_scorer_names())}"
+                " Use a name from sklearn.metrics.get_scorer_names() or a callable "
+                "scorer(estimator, X, y)."
+            )
+        if (
+            scoring is not None
+            and not isinstance(scoring, str)
+            and not callable(scoring)
+        ):
+            raise TypeError(
+                "scoring must be a scorer name or a callable scorer(estimator, X, y). "
+                f"Got {type(scoring).__name__} instead."
+            )
+
+    def accepts_sample_weight(self, problem_type):
+        """Whether the fits can take ``sample_weight`` (checked before any work)."""
+        return True
 
     def supported_problem_types(self):
         """The problem types this backend, as configured, can train for."""
@@ -606,6 +649,8 @@ class EstimatorBackend(BaseTrainingBackend):
         return self.model_spec.problem_types
 
     def check_config(self):
+        """Also check ``model_type``, ``model_params`` and the estimator's
+        parameter values, by building (not fitting) each candidate estimator."""
         if self.model_types:
             self.model_spec  # noqa: B018 -- raises the unknown-model_type error
         super().check_config()
@@ -615,27 +660,16 @@ class EstimatorBackend(BaseTrainingBackend):
                 "model_params must be a mapping of estimator parameters. Got "
                 f"{type(model_params).__name__} instead."
             )
-        from sklearn.metrics import get_scorer_names
-
-        scoring = self.config.get("scoring")
-        if isinstance(scoring, str) and scoring not in get_scorer_names():
-            raise ValueError(
-                f"Unknown scoring {scoring!r}."
-                f"{_did_you_mean(scoring, get_scorer_names())}"
-                " Use a name from sklearn.metrics.get_scorer_names() or a callable "
-                "scorer(estimator, X, y)."
-            )
-        if (
-            scoring is not None
-            and not isinstance(scoring, str)
-            and not callable(scoring)
-        ):
-            raise TypeError(
-                "scoring must be a scorer name or a callable scorer(estimator, X, y). "
-                f"Got {type(scoring).__name__} instead."
-            )
         for problem_type in self._candidate_problem_types():
-            self.build_estimator(problem_type)
+            estimator = self.build_estimator(problem_type)
+            # scikit-learn checks parameter values only in fit; check them
+            # now so a bad value fails before any work, with the same message.
+            if hasattr(estimator, "_parameter_constraints"):
+                estimator._validate_params()
+
+    def accepts_sample_weight(self, problem_type):
+        fit = self.build_estimator(problem_type).fit
+        return "sample_weight" in inspect.signature(fit).parameters
 
     def fit_model(self, X, y, sample_weight=None, *, problem_type):
         estimator = self.build_estimator(problem_type)
@@ -674,10 +708,11 @@ class EstimatorBackend(BaseTrainingBackend):
         start = time.perf_counter()
         problem_type, reason = self.resolve_problem_type(y)
         classes = self.check_target(y, problem_type)
-        if sample_weight is not None and not _accepts_sample_weight(self, problem_type):
+        if sample_weight is not None and not self.accepts_sample_weight(problem_type):
             raise TypeError(
-                f"{self.model_name(self.build_estimator(problem_type))} does not "
-                "accept sample_weight; fit without it or choose another model_type."
+                f"Backend {self.name!r} with model_type "
+                f"{self.config['model_type']!r} does not accept sample_weight; fit "
+                "without it or choose another model_type."
             )
         split = self.split_data(X, y, sample_weight, problem_type=problem_type)
         skipped = [split.note] if split.note else []
@@ -750,11 +785,6 @@ class EstimatorBackend(BaseTrainingBackend):
             classes=classes,
             fit_seconds=time.perf_counter() - start,
         )
-
-
-def _accepts_sample_weight(backend, problem_type):
-    estimator = backend.build_estimator(problem_type)
-    return "sample_weight" in inspect.signature(estimator.fit).parameters
 
 
 def _check_param_names(params, available, estimator_name):
