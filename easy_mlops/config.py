@@ -1,0 +1,477 @@
+"""Training configs from YAML files and mappings, checked before any work.
+
+A config is either a whole MLOps config, whose ``training:`` section is used
+(the other sections belong to other stages and are left alone), or a bare
+training mapping.  :func:`validate_config` checks every key against the shared
+settings of :mod:`easy_mlops.training.settings` and the ``config_keys`` of the
+chosen backend, and returns a new dict that shares nothing with its input, so
+loading one config never changes what the next one sees.
+"""
+
+# License: BSD 3 clause
+
+import copy
+import re
+from collections.abc import Mapping
+from difflib import get_close_matches
+from numbers import Integral
+from pathlib import Path
+
+import yaml
+from sklearn.utils._param_validation import (
+    Interval,
+    StrOptions,
+    _Booleans,
+    _InstancesOf,
+    _NoneConstraint,
+    _RandomStates,
+    make_constraint,
+)
+
+from .training import registry
+from .training.settings import CONSTRAINTS, DEFAULTS, SHARED_KEYS, resolve_settings
+
+__all__ = [
+    "ConfigError",
+    "default_config_text",
+    "load_config",
+    "validate_config",
+    "write_default_config",
+]
+
+#: What each shared key does, for the comments of ``easy-mlops init``.  The
+#: defaults and allowed values come from ``settings``.
+_KEY_NOTES = {
+    "backend": "Training backend (`easy-mlops backends` lists them)",
+    "model_type": "Entry of the backend's model catalogue",
+    "problem_type": "What to train for (auto: detect it from the target)",
+    "test_size": "Share of rows held out for evaluation, 0 for none",
+    "cv_folds": "Cross-validation folds, 0 or 1 for none",
+    "random_state": "Seed of the split, the folds and the estimator",
+    "refit": "Refit the final model on all rows",
+    "n_jobs": "Parallel fits (null: 1; -1: every core)",
+}
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used: what is wrong, where, and what is allowed.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong and what is allowed.
+    key : str, default=None
+        Dotted path of the offending key, e.g. ``"training.test_size"``.
+    source : str, default=None
+        The file the config came from.
+    line : int, default=None
+        The line of ``source`` (1-based).
+
+    Examples
+    --------
+    >>> from easy_mlops.config import ConfigError
+    >>> str(ConfigError("bad", key="training.cv_folds", source="c.yaml", line=3))
+    'c.yaml, line 3: bad'
+    """
+
+    def __init__(self, message, *, key=None, source=None, line=None):
+        self.key = key
+        self.source = None if source is None else str(source)
+        self.line = line
+        where = self.source
+        if where is not None and line is not None:
+            where = f"{where}, line {line}"
+        super().__init__(message if where is None else f"{where}: {message}")
+
+
+def validate_config(config):
+    """Check a config and return its training settings as a new dict.
+
+    Parameters
+    ----------
+    config : mapping
+        A whole MLOps config (its ``training`` section is used) or a bare
+        training mapping.
+
+    Returns
+    -------
+    training : dict
+        A deep copy of the training settings, ready for ``ModelTrainer``.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown key (with the closest known key), a value outside
+        what its key allows, an unknown backend or model type, or settings
+        the backend rejects.
+
+    Examples
+    --------
+    >>> from easy_mlops.config import validate_config
+    >>> validate_config({"training": {"cv_folds": 3}, "deployment": {}})
+    {'cv_folds': 3}
+    >>> validate_config({"test_size": 1.5})
+    Traceback (most recent call last):
+    ...
+    easy_mlops.config.ConfigError: training.test_size must be a float in [0, 1); got 1.5
+    >>> validate_config({"cv_fold": 3})
+    Traceback (most recent call last):
+    ...
+    easy_mlops.config.ConfigError: training.cv_fold ...; did you mean 'cv_folds'? ...
+    """
+    return _Validator(None, {}).validate(config)
+
+
+def load_config(path):
+    """Read a YAML config file and return its checked training settings.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A YAML file: a whole MLOps config or a bare training mapping.  An
+        empty file means every default.
+
+    Returns
+    -------
+    training : dict
+        The training settings (see :func:`validate_config`).
+
+    Raises
+    ------
+    ConfigError
+        For YAML syntax errors and repeated keys (with file and line), and
+        everything :func:`validate_config` rejects (with the line of the key).
+    FileNotFoundError
+        If ``path`` does not exist.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from easy_mlops.config import load_config
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "config.yaml"
+    >>> _ = path.write_text("training:\\n  model_type: logistic_regression\\n")
+    >>> load_config(path)
+    {'model_type': 'logistic_regression'}
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        lines = _key_lines(node, path) if node is not None else {}
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = " ".join(filter(None, [exc.context, exc.problem]))
+        raise ConfigError(
+            f"invalid YAML: {problem}",
+            source=path,
+            line=None if mark is None else mark.line + 1,
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"invalid YAML: {exc}", source=path) from None
+    finally:
+        loader.dispose()
+    return _Validator(path, lines).validate({} if data is None else data)
+
+
+def default_config_text():
+    """A commented YAML config that holds every shared setting's default.
+
+    Returns
+    -------
+    text : str
+        What ``easy-mlops init`` writes; it loads back to
+        :data:`easy_mlops.training.settings.DEFAULTS`.
+
+    Examples
+    --------
+    >>> from easy_mlops.config import default_config_text
+    >>> print(default_config_text())
+    # easy-mlops configuration...
+    training:
+      # Training backend (`easy-mlops backends` lists them): a string.
+      backend: sklearn
+    ...
+    """
+    out = [
+        "# easy-mlops configuration, written by `easy-mlops init`.",
+        "# Each value is the default: edit it, or delete the line to keep it.",
+        "# A backend's own keys (model_params and scoring for sklearn) go in",
+        "# the training section too (see the configuration page of the docs).",
+        "training:",
+    ]
+    for key in SHARED_KEYS:
+        out.append(f"  # {_KEY_NOTES[key]}: {describe_allowed(key)}.")
+        value = yaml.safe_dump({key: DEFAULTS[key]}, default_flow_style=True)
+        out.append(f"  {value.strip()[1:-1]}")
+    return "\n".join(out) + "\n"
+
+
+def write_default_config(path, *, overwrite=False):
+    """Write :func:`default_config_text` to ``path``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Where to write.
+    overwrite : bool, default=False
+        Replace an existing file.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The file written.
+
+    Raises
+    ------
+    FileExistsError
+        If ``path`` exists and ``overwrite`` is false.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from easy_mlops.config import load_config, write_default_config
+    >>> path = write_default_config(pathlib.Path(tempfile.mkdtemp()) / "c.yaml")
+    >>> load_config(path)["cv_folds"]
+    5
+    """
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(
+            f"{path} already exists; choose another path or allow overwriting."
+        )
+    path.write_text(default_config_text(), encoding="utf-8")
+    return path
+
+
+def describe_allowed(key):
+    """What a shared setting allows, in words, from its constraints.
+
+    Examples
+    --------
+    >>> from easy_mlops.config import describe_allowed
+    >>> describe_allowed("test_size")
+    'a float in [0, 1)'
+    >>> describe_allowed("problem_type")
+    "one of 'auto', 'classification', 'regression'"
+    """
+    words = []
+    for constraint in CONSTRAINTS[key]:
+        words += _describe(make_constraint(constraint))
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def _describe(constraint):
+    """Phrases for one constraint, in the words a YAML file uses."""
+    if isinstance(constraint, StrOptions):
+        return ["one of " + ", ".join(repr(o) for o in sorted(constraint.options))]
+    if isinstance(constraint, Interval):
+        kind = "an int" if constraint.type is Integral else "a float"
+        left, right = constraint.left, constraint.right
+        if left is not None and right is not None:
+            opening = "[" if constraint.closed in ("left", "both") else "("
+            closing = "]" if constraint.closed in ("right", "both") else ")"
+            return [f"{kind} in {opening}{_num(left)}, {_num(right)}{closing}"]
+        if left is not None:
+            sign = ">=" if constraint.closed in ("left", "both") else ">"
+            return [f"{kind} {sign} {_num(left)}"]
+        sign = "<=" if constraint.closed in ("right", "both") else "<"
+        return [f"{kind} {sign} {_num(right)}"]
+    if isinstance(constraint, _RandomStates):
+        # A RandomState instance cannot be written in YAML, so it is not offered.
+        return [
+            phrase
+            for inner in constraint._constraints
+            if not isinstance(inner, _InstancesOf)
+            for phrase in _describe(inner)
+        ]
+    if isinstance(constraint, _Booleans):
+        return ["true or false"]
+    if isinstance(constraint, _NoneConstraint):
+        return ["null"]
+    if isinstance(constraint, _InstancesOf):
+        names = {str: "a string", Integral: "an int"}
+        return [names.get(constraint.type, str(constraint))]
+    return [str(constraint)]
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML loading that also reads ``1e-3`` as a float, as YAML 1.2 does."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def _key_lines(node, source, prefix=()):
+    """Map each key path to its line; a repeated key is an error.
+
+    PyYAML keeps the last of repeated keys silently, which hides mistakes.
+    """
+    lines = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue
+            path = (*prefix, key_node.value)
+            line = key_node.start_mark.line + 1
+            if path in lines:
+                raise ConfigError(
+                    f"{'.'.join(path)} is given twice (lines {lines[path]} and "
+                    f"{line}); keep one.",
+                    key=".".join(path),
+                    source=source,
+                    line=line,
+                )
+            lines[path] = line
+            lines.update(_key_lines(value_node, source, path))
+    return lines
+
+
+class _Validator:
+    """Checks one config; knows its file and key lines for the messages."""
+
+    def __init__(self, source, lines):
+        self.source = source
+        self.lines = lines
+
+    def error(self, path, message, key=None):
+        """A ConfigError located at the line of ``path`` (a tuple of keys)."""
+        return ConfigError(
+            message, key=key, source=self.source, line=self.lines.get(path)
+        )
+
+    def validate(self, config):
+        if not isinstance(config, Mapping):
+            raise self.error(
+                (),
+                "a config must be a mapping of keys to values; got "
+                f"{type(config).__name__} {config!r}",
+            )
+        if "training" in config:
+            self.check_no_stray_training_keys(config)
+            section, where = config["training"], ("training",)
+            if section is None:
+                section = {}
+            if not isinstance(section, Mapping):
+                raise self.error(
+                    where,
+                    "training must be a mapping of training settings; got "
+                    f"{type(section).__name__} {section!r}",
+                    key="training",
+                )
+        else:
+            section, where = config, ()
+        return self.validate_section(section, where)
+
+    def check_no_stray_training_keys(self, config):
+        known = set(SHARED_KEYS).union(*_backend_keys().values())
+        for key in config:
+            if key in known:
+                raise self.error(
+                    (key,),
+                    f"{key} is a training setting but sits at the top level, "
+                    "beside training:; move it into the training section",
+                    key=key,
+                )
+
+    def validate_section(self, section, where):
+        def path(key):
+            return (*where, key)
+
+        for key in section:
+            if not isinstance(key, str):
+                raise self.error(where, f"training keys must be strings; got {key!r}")
+        backend_name = section.get("backend", DEFAULTS["backend"])
+        self.check_shared("backend", backend_name, path("backend"))
+        # Every message names the key as it sits in a whole MLOps config.
+        available = registry.available_backends()
+        if backend_name not in available:
+            raise self.error(
+                path("backend"),
+                f"training.backend must be one of {_listing(available)}; got "
+                f"{backend_name!r}{_did_you_mean(backend_name, available)}",
+                key="training.backend",
+            )
+        backend_cls = registry.get_backend(backend_name)
+        own_keys = backend_cls.config_keys
+        allowed = (*SHARED_KEYS, *(own_keys or ()))
+        for key in section:
+            # config_keys None: the backend hands its whole config to user code.
+            if own_keys is not None and key not in allowed:
+                raise self.error(
+                    path(key),
+                    self.unknown_key_message(key, backend_name, allowed),
+                    key=f"training.{key}",
+                )
+        for key in SHARED_KEYS:
+            if key in section:
+                self.check_shared(key, section[key], path(key))
+        catalogue = getattr(backend_cls, "model_types", None)
+        model_type = section.get("model_type", DEFAULTS["model_type"])
+        if catalogue and model_type not in catalogue:
+            raise self.error(
+                path("model_type"),
+                f"training.model_type must be one of {_listing(sorted(catalogue))} "
+                f"for backend {backend_name!r}; got {model_type!r}"
+                f"{_did_you_mean(model_type, catalogue)}",
+                key="training.model_type",
+            )
+        training = copy.deepcopy(dict(section))
+        try:
+            backend_cls(resolve_settings(training, {})).check_config()
+        except (TypeError, ValueError) as exc:
+            raise self.error(where, f"training: {exc}", key="training") from None
+        return training
+
+    def check_shared(self, key, value, path):
+        constraints = [make_constraint(c) for c in CONSTRAINTS[key]]
+        if not any(c.is_satisfied_by(value) for c in constraints):
+            raise self.error(
+                path,
+                f"training.{key} must be {describe_allowed(key)}; got {value!r}",
+                key=f"training.{key}",
+            )
+
+    @staticmethod
+    def unknown_key_message(key, backend_name, allowed):
+        message = f"training.{key} is not a setting of backend {backend_name!r}"
+        owners = [name for name, keys in _backend_keys().items() if key in keys]
+        if len(owners) == 1:
+            return f"{message}; it is a key of backend {owners[0]!r}: set " + (
+                f"training.backend: {owners[0]}"
+            )
+        if owners:
+            return (
+                f"{message}; it is a key of backends {_listing(owners)}: set "
+                "training.backend to one of them"
+            )
+        hint = _did_you_mean(key, allowed) or "."
+        return f"{message}{hint} Known keys: {', '.join(allowed)}."
+
+
+def _num(bound):
+    return int(bound) if float(bound).is_integer() else bound
+
+
+def _backend_keys():
+    return {
+        name: registry.get_backend(name).config_keys or ()
+        for name in registry.available_backends()
+    }
+
+
+def _listing(names):
+    return ", ".join(repr(name) for name in names)
+
+
+def _did_you_mean(word, choices):
+    word, choices = str(word), [str(choice) for choice in choices]
+    matches = get_close_matches(word, choices, n=1)
+    # difflib misses abbreviations such as 'logistic' for 'logistic_regression'.
+    matches = matches or sorted(c for c in choices if word and c.startswith(word))
+    return f"; did you mean {matches[0]!r}?" if matches else ""

@@ -1,0 +1,232 @@
+"""YAML configs: loading, validation messages, isolation and the init template."""
+
+import copy
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from easy_mlops import ModelTrainer
+from easy_mlops.config import (
+    ConfigError,
+    default_config_text,
+    load_config,
+    validate_config,
+    write_default_config,
+)
+from easy_mlops.training import registry
+from easy_mlops.training.settings import DEFAULTS, SHARED_KEYS, resolve_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+OLD_SNIPPETS = {
+    "sklearn": (
+        "training:\n  backend: sklearn\n  model_type: logistic_regression\n"
+        "  test_size: 0.3\n  cv_folds: 10\n  random_state: 123\n"
+    ),
+    "neural_network": (
+        "training:\n  backend: neural_network\n  hidden_layer_sizes: [128, 64, 32]\n"
+        "  activation: relu\n  solver: adam\n  max_iter: 500\n  test_size: 0.15\n"
+        "  cv_folds: 0\n"
+    ),
+}
+
+
+def write(tmp_path, text, name="config.yaml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("backend", sorted(OLD_SNIPPETS))
+def test_old_documentation_snippets_load_and_train(
+    backend, tmp_path, classification_data
+):
+    if backend not in registry.available_backends():
+        pytest.skip(f"the {backend} backend is not registered")
+    trainer = ModelTrainer.from_yaml(write(tmp_path, OLD_SNIPPETS[backend]))
+    assert trainer.config["backend"] == backend
+    X, y = classification_data
+    summary = trainer.train(X, y)
+    assert summary["backend"] == backend
+    assert summary["problem_type"] == "classification"
+
+
+def test_bare_mapping_and_whole_config_give_the_same_settings():
+    bare = {"model_type": "logistic_regression", "cv_folds": 3}
+    whole = {"data": {"source": "x.csv"}, "training": bare, "deployment": None}
+    assert validate_config(bare) == validate_config(whole) == bare
+    assert ModelTrainer.from_config(whole).config == bare
+
+
+@pytest.mark.parametrize(
+    "text, key, message",
+    [
+        (
+            "training:\n  test_size: 1.5\n",
+            "training.test_size",
+            "config.yaml, line 2: training.test_size must be a float in [0, 1); "
+            "got 1.5",
+        ),
+        (
+            "training:\n  backend: sklearn\n  cv_fold: 3\n",
+            "training.cv_fold",
+            "line 3: training.cv_fold is not a setting of backend 'sklearn'; "
+            "did you mean 'cv_folds'?",
+        ),
+        (
+            "backend: sklean\n",
+            "training.backend",
+            "line 1: training.backend must be one of ",
+        ),
+        (
+            "model_type: logistic\n",
+            "training.model_type",
+            "got 'logistic'; did you mean 'logistic_regression'?",
+        ),
+        (
+            "problem_type: classif\n",
+            "training.problem_type",
+            "must be one of 'auto', 'classification', 'regression'; got 'classif'",
+        ),
+        ("refit: maybe\n", "training.refit", "must be true or false; got 'maybe'"),
+        ("cv_folds: -1\n", "training.cv_folds", "must be an int >= 0; got -1"),
+        ("n_jobs: 1.5\n", "training.n_jobs", "must be an int or null; got 1.5"),
+        (
+            "training:\n  cv_folds: 2\ncv_folds: 3\n",
+            "cv_folds",
+            "line 3: cv_folds is a training setting but sits at the top level",
+        ),
+        ("training: [1, 2]\n", "training", "training must be a mapping"),
+        (
+            "model_params:\n  n_estimator: 3\n",
+            "training",
+            "Did you mean 'n_estimators'?",
+        ),
+        (
+            "model_type: logistic_regression\nproblem_type: regression\n",
+            "training",
+            "does classification only",
+        ),
+    ],
+)
+def test_invalid_settings_name_key_allowed_values_and_given_value(
+    tmp_path, text, key, message
+):
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    assert message in str(info.value)
+    assert info.value.key == key
+    assert isinstance(info.value, ValueError)
+
+
+def test_mapping_errors_have_no_file_location():
+    with pytest.raises(ConfigError, match=r"^training\.test_size must be a float"):
+        ModelTrainer.from_config({"test_size": 1.5})
+    with pytest.raises(ConfigError, match="must be a mapping of keys to values"):
+        validate_config(["backend", "sklearn"])
+
+
+def test_key_of_another_backend_says_which_backend_it_belongs_to():
+    sklearn_keys = registry.get_backend("sklearn").config_keys
+    owned = [
+        (key, name)
+        for name in registry.available_backends()
+        for key in registry.get_backend(name).config_keys or ()
+        if key not in sklearn_keys
+    ]
+    if not owned:
+        pytest.skip("no other backend with keys of its own is registered")
+    key, name = owned[0]
+    with pytest.raises(ConfigError, match=f"it is a key of backend .*'{name}'"):
+        validate_config({"backend": "sklearn", key: None})
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ("training:\n  cv_folds: [1, 2\n", 3),
+        ("training:\n  cv_folds: 3\n   test_size: 0.2\n", 3),
+        ("training:\n\tcv_folds: 3\n", 2),
+    ],
+)
+def test_yaml_syntax_errors_give_file_and_line(tmp_path, text, line):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError, match=r"invalid YAML") as info:
+        load_config(path)
+    assert info.value.source == str(path)
+    assert info.value.line == line
+    assert str(info.value).startswith(f"{path}, line {line}: ")
+
+
+def test_a_repeated_key_is_an_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"given twice \(lines 2 and 3\)"):
+        load_config(write(tmp_path, "training:\n  cv_folds: 3\n  cv_folds: 4\n"))
+
+
+def test_empty_file_and_empty_section_mean_the_defaults(tmp_path):
+    assert load_config(write(tmp_path, "")) == {}
+    assert load_config(write(tmp_path, "training:\n")) == {}
+
+
+def test_exponent_without_a_dot_is_a_float(tmp_path):
+    assert load_config(write(tmp_path, "test_size: 2e-1\n")) == {"test_size": 0.2}
+
+
+def test_loading_one_config_never_changes_the_next(tmp_path):
+    source = {"training": {"cv_folds": 2, "model_params": {"n_estimators": 7}}}
+    kept = copy.deepcopy(source)
+    first = ModelTrainer.from_config(source)
+    first.config["model_params"]["n_estimators"] = 99
+    first.config["test_size"] = 0.5
+    assert source == kept
+
+    load_config(write(tmp_path, "cv_folds: 2\nmodel_params:\n  max_depth: 3\n"))
+    second = load_config(write(tmp_path, "", name="empty.yaml"))
+    assert second == {}
+    assert resolve_settings(second, {}) == DEFAULTS
+
+
+def test_init_template_loads_back_to_the_defaults(tmp_path):
+    path = write_default_config(tmp_path / "easy-mlops.yaml")
+    assert load_config(path) == DEFAULTS
+    assert ModelTrainer.from_yaml(path).config == DEFAULTS
+    text = path.read_text(encoding="utf-8")
+    assert all(f"\n  {key}: " in text for key in SHARED_KEYS)
+    with pytest.raises(FileExistsError):
+        write_default_config(path)
+    assert write_default_config(path, overwrite=True) == path
+
+
+def yaml_blocks(path):
+    return re.findall(r"^```yaml\n(.*?)^```", path.read_text("utf-8"), re.S | re.M)
+
+
+def test_documented_yaml_configs_load(tmp_path):
+    documents = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    blocks = [block for path in documents for block in yaml_blocks(path)]
+    assert blocks, "the documentation shows no YAML config"
+    for block in blocks:
+        load_config(write(tmp_path, block))
+
+
+def test_configuration_page_shows_the_init_template():
+    page = ROOT / "docs" / "configuration.md"
+    assert default_config_text() in yaml_blocks(page)
+
+
+def test_configuration_page_lists_each_backends_keys():
+    """The backend-key table of the configuration page is the registry's."""
+    text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(\w+)` \| (.*?) \|$", text, re.M))
+    for name in registry.available_backends():
+        backend = registry.get_backend(name)
+        module = sys.modules[backend.__module__]
+        # Backends that tests and doctests register on the fly are not shipped.
+        shipped = backend.__module__.startswith("easy_mlops.")
+        if not shipped or getattr(module, backend.__qualname__, None) is not backend:
+            continue
+        assert name in rows, f"docs/configuration.md has no row for backend {name!r}"
+        documented = re.findall(r"`(\w+)`", rows[name])
+        assert documented == list(backend.config_keys or ()), name
