@@ -1,0 +1,8 @@
+"""``python -m easy_mlops``: the ``easy-mlops`` command line."""
+
+# License: BSD 3 clause
+
+from ._main import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,310 @@
+"""A training report: metrics.json, plots as PNG and an index.html showing them.
+
+The plots need matplotlib (``pip install "easy-mlops[report]"``).  Without it
+the report still holds the JSON and the page, and says what to install.
+"""
+
+# License: BSD 3 clause
+
+import html
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .training.result import _to_json
+
+__all__ = ["Report", "holdout_predictions", "write_report"]
+
+_MATPLOTLIB_MISSING = (
+    "The plots need matplotlib, which is not installed: "
+    'pip install "easy-mlops[report]"'
+)
+
+
+@dataclass
+class Report:
+    """What :func:`write_report` wrote.
+
+    Attributes
+    ----------
+    directory : pathlib.Path
+        The report directory.
+    files : list of pathlib.Path
+        Every file written, ``metrics.json`` first and ``index.html`` last.
+    notes : list of str
+        What the report could not show, and why.
+    """
+
+    directory: Path
+    files: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+
+    @property
+    def index(self):
+        """The path of ``index.html``."""
+        return self.directory / "index.html"
+
+
+def holdout_predictions(trainer, X, y):
+    """Rebuild the hold-out of a fitted trainer and predict it.
+
+    The final model of a trainer has seen every row, so pictures of its
+    predictions on the training data would flatter it.  This splits ``X, y``
+    as ``fit`` did (same ``test_size`` and ``random_state``, so the same rows
+    when ``random_state`` is an int), fits a model on the training part and
+    predicts the hold-out: the pictures then match the hold-out metrics.
+
+    Parameters
+    ----------
+    trainer : ModelTrainer
+        A fitted trainer.
+    X : array-like of shape (n_samples, n_features)
+        The data the trainer was fitted on.
+    y : array-like of shape (n_samples,)
+        Its target.
+
+    Returns
+    -------
+    y_true, y_pred : ndarray of shape (n_test,), or None and None
+        The hold-out target and its predictions; None and None when the run
+        had no hold-out or the backend cannot fit a single model.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from easy_mlops import ModelTrainer
+    >>> from easy_mlops.report import holdout_predictions
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> trainer = ModelTrainer(model_type="linear_regression", cv_folds=0).fit(X, y)
+    >>> y_true, y_pred = holdout_predictions(trainer, X, y)
+    >>> y_true.shape == (trainer.training_result_.n_test,)
+    True
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(trainer)
+    if not trainer.training_result_.n_test:
+        return None, None
+    backend = trainer.backend_
+    problem_type = trainer.problem_type_
+    X_checked = np.asarray(X) if backend.validates_input else X
+    split = backend.split_data(X_checked, np.asarray(y), problem_type=problem_type)
+    if split.X_test is None:
+        return None, None
+    try:
+        model = backend.fit_model(
+            split.X_train, split.y_train, problem_type=problem_type
+        )
+    except NotImplementedError:
+        return None, None
+    return np.asarray(split.y_test), np.asarray(backend.predict(model, split.X_test))
+
+
+def write_report(trainer, directory, *, y_true=None, y_pred=None):
+    """Write the report of a fitted trainer to ``directory``.
+
+    Parameters
+    ----------
+    trainer : ModelTrainer
+        A fitted trainer.
+    directory : str or path-like
+        Created if needed; files of an earlier report are replaced.
+    y_true, y_pred : array-like of shape (n_samples,), default=None
+        Targets and predictions to picture, e.g. from
+        :func:`holdout_predictions`: a confusion matrix (classification), or
+        predicted against actual values and the residuals (regression).
+
+    Returns
+    -------
+    report : Report
+        The files written and notes on what is missing.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn.datasets import load_iris
+    >>> from easy_mlops import ModelTrainer
+    >>> from easy_mlops.report import holdout_predictions, write_report
+    >>> X, y = load_iris(return_X_y=True)
+    >>> trainer = ModelTrainer(model_type="logistic_regression", cv_folds=3)
+    >>> trainer = trainer.fit(X, y)
+    >>> y_true, y_pred = holdout_predictions(trainer, X, y)
+    >>> report = write_report(trainer, tempfile.mkdtemp(), y_true=y_true, y_pred=y_pred)
+    >>> [path.name for path in report.files]
+    ['metrics.json', 'confusion_matrix.png', 'cv_scores.png', 'index.html']
+    """
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(trainer)
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    result = trainer.training_result_
+    report = Report(directory)
+    manifest = getattr(trainer, "manifest_", None)
+
+    plots = []
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        report.notes.append(_MATPLOTLIB_MISSING)
+    else:
+        plots = _draw_plots(result, y_true, y_pred, directory, report.notes)
+
+    metrics_path = directory / "metrics.json"
+    record = {
+        "metrics": result.to_dict()["metrics"],
+        "training": result.to_dict(),
+        "manifest": _to_json(manifest) if manifest is not None else None,
+        "plots": [path.name for path, _ in plots],
+        "notes": report.notes,
+    }
+    metrics_path.write_text(json.dumps(record, indent=2, default=str) + "\n")
+    index_path = directory / "index.html"
+    index_path.write_text(_page(result, manifest, plots, report.notes), "utf-8")
+    report.files = [metrics_path, *(path for path, _ in plots), index_path]
+    return report
+
+
+def _draw_plots(result, y_true, y_pred, directory, notes):
+    """Save each plot as PNG; return (path, caption) pairs."""
+    from matplotlib.figure import Figure
+
+    plots = []
+
+    def save(figure, name, caption):
+        path = directory / name
+        figure.savefig(path, dpi=100, bbox_inches="tight")
+        plots.append((path, caption))
+
+    if y_true is None or y_pred is None:
+        notes.append(
+            "No predictions were given (no hold-out), so there is no picture of them."
+        )
+    elif result.problem_type == "classification":
+        save(
+            _confusion_figure(Figure, y_true, y_pred),
+            "confusion_matrix.png",
+            f"Confusion matrix on the hold-out ({len(y_true)} rows)",
+        )
+    else:
+        y_true = np.asarray(y_true, dtype=float)
+        y_pred = np.asarray(y_pred, dtype=float)
+        figure = Figure(figsize=(5, 5))
+        ax = figure.subplots()
+        ax.scatter(y_true, y_pred, s=12, alpha=0.6)
+        low, high = min(y_true.min(), y_pred.min()), max(y_true.max(), y_pred.max())
+        ax.plot([low, high], [low, high], color="grey", linestyle="--")
+        ax.set(xlabel="actual", ylabel="predicted", title="Predicted vs actual")
+        save(figure, "predicted_vs_actual.png", "Predicted against actual values")
+        figure = Figure(figsize=(6, 4))
+        ax = figure.subplots()
+        ax.scatter(y_pred, y_true - y_pred, s=12, alpha=0.6)
+        ax.axhline(0, color="grey", linestyle="--")
+        ax.set(xlabel="predicted", ylabel="actual - predicted", title="Residuals")
+        save(figure, "residuals.png", "Residuals against predicted values")
+
+    scores = np.asarray(result.cv_scores, dtype=float)
+    if scores.size:
+        figure = Figure(figsize=(6, 4))
+        ax = figure.subplots()
+        folds = np.arange(1, scores.size + 1)
+        ax.bar(folds, np.nan_to_num(scores), color="tab:blue")
+        ax.axhline(np.nanmean(scores), color="tab:orange", label="mean")
+        ax.set(
+            xlabel="fold",
+            ylabel=result.scoring,
+            xticks=folds,
+            title="Cross-validation score per fold",
+        )
+        ax.legend()
+        save(figure, "cv_scores.png", f"{result.scoring} on each fold")
+    else:
+        notes.append("Cross-validation did not run, so there are no fold scores.")
+    return plots
+
+
+def _confusion_figure(Figure, y_true, y_pred):
+    from sklearn.metrics import confusion_matrix
+
+    labels = np.unique(np.concatenate([np.asarray(y_true), np.asarray(y_pred)]))
+    matrix = confusion_matrix(y_true, y_pred, labels=labels)
+    size = 2 + 0.6 * len(labels)
+    figure = Figure(figsize=(size + 1, size))
+    ax = figure.subplots()
+    image = ax.imshow(matrix, cmap="Blues")
+    figure.colorbar(image, ax=ax)
+    ticks = np.arange(len(labels))
+    names = [str(label) for label in labels]
+    ax.set(
+        xticks=ticks,
+        yticks=ticks,
+        xticklabels=names,
+        yticklabels=names,
+        xlabel="predicted",
+        ylabel="actual",
+        title="Confusion matrix",
+    )
+    # Dark cells get white digits so every count stays readable.
+    threshold = matrix.max() / 2
+    for (row, col), count in np.ndenumerate(matrix):
+        colour = "white" if count > threshold else "black"
+        ax.text(col, row, str(count), ha="center", va="center", color=colour)
+    return figure
+
+
+def _page(result, manifest, plots, notes):
+    esc = html.escape
+    rows = "\n".join(
+        f"<tr><td>{esc(name)}</td><td>{_format(value)}</td></tr>"
+        for name, value in result.metrics.items()
+    )
+    figures = "\n".join(
+        f'<figure><img src="{esc(path.name)}" alt="{esc(caption)}">'
+        f"<figcaption>{esc(caption)}</figcaption></figure>"
+        for path, caption in plots
+    )
+    note_items = "".join(f"<li>{esc(note)}</li>" for note in notes)
+    details = json.dumps(
+        _to_json(manifest) if manifest is not None else result.to_dict(),
+        indent=2,
+        default=str,
+    )
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>easy-mlops report: {esc(result.model_name)}</title>
+<style>
+body {{ font-family: sans-serif; margin: 2em; max-width: 60em; }}
+table {{ border-collapse: collapse; }}
+td, th {{ border: 1px solid #ccc; padding: 0.3em 0.8em; text-align: left; }}
+figure {{ display: inline-block; margin: 1em; }}
+pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; }}
+</style>
+</head>
+<body>
+<h1>{esc(result.model_name)} ({esc(result.backend)}/{esc(result.model_type)})</h1>
+<p>Problem type: <strong>{esc(result.problem_type)}</strong>
+({esc(result.problem_type_reason)}). {result.n_samples} rows,
+{result.n_test} held out.</p>
+<h2>Metrics</h2>
+<table>
+<tr><th>metric</th><th>value</th></tr>
+{rows}
+</table>
+{f"<ul>{note_items}</ul>" if note_items else ""}
+<h2>Plots</h2>
+{figures or "<p>No plots.</p>"}
+<h2>{"Manifest" if manifest is not None else "Training record"}</h2>
+<pre>{esc(details)}</pre>
+</body>
+</html>
+"""
+
+
+def _format(value):
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    return f"{value:.4f}"

@@ -1,0 +1,88 @@
+"""The report: metrics.json, PNG plots that open as images, an index.html using them."""
+
+import json
+import re
+import sys
+
+import numpy as np
+import pytest
+
+from easy_mlops import ModelTrainer
+from easy_mlops.report import holdout_predictions, write_report
+
+
+def fitted(X, y, fast, **settings):
+    return ModelTrainer({**fast, "cv_folds": 3, **settings}).fit(X, y)
+
+
+def check_files(report):
+    Image = pytest.importorskip("PIL.Image")
+    record = json.loads((report.directory / "metrics.json").read_text())
+    page = report.index.read_text()
+    pngs = [path for path in report.files if path.suffix == ".png"]
+    for path in pngs:
+        with Image.open(path) as image:
+            assert image.format == "PNG" and min(image.size) > 100
+    assert sorted(re.findall(r'<img src="([^"]+)"', page)) == sorted(
+        path.name for path in pngs
+    )
+    assert record["plots"] == [path.name for path in pngs]
+    return record, page
+
+
+def test_classification_report(tmp_path, classification_frame, fast):
+    X, y = classification_frame
+    trainer = fitted(X, y, fast)
+    y_true, y_pred = holdout_predictions(trainer, X, y)
+    assert y_true.shape == (trainer.training_result_.n_test,)
+    accuracy = np.mean(y_true == y_pred)
+    assert accuracy == pytest.approx(trainer.training_result_.metrics["accuracy"])
+
+    report = write_report(trainer, tmp_path / "r", y_true=y_true, y_pred=y_pred)
+    record, page = check_files(report)
+    names = [path.name for path in report.files]
+    assert names == [
+        "metrics.json",
+        "confusion_matrix.png",
+        "cv_scores.png",
+        "index.html",
+    ]
+    assert record["metrics"] == trainer.training_result_.to_dict()["metrics"]
+    assert "accuracy" in page and report.notes == []
+
+
+def test_regression_report(tmp_path, regression_data, fast):
+    X, y = regression_data
+    trainer = fitted(X, y, fast)
+    y_true, y_pred = holdout_predictions(trainer, X, y)
+    report = write_report(trainer, tmp_path, y_true=y_true, y_pred=y_pred)
+    check_files(report)
+    assert {path.name for path in report.files} >= {
+        "predicted_vs_actual.png",
+        "residuals.png",
+        "cv_scores.png",
+    }
+
+
+def test_without_holdout_or_cv_the_report_says_so(tmp_path, regression_data, fast):
+    X, y = regression_data
+    trainer = fitted(X, y, fast, test_size=0, cv_folds=0)
+    assert holdout_predictions(trainer, X, y) == (None, None)
+    report = write_report(trainer, tmp_path)
+    assert [path.name for path in report.files] == ["metrics.json", "index.html"]
+    assert len(report.notes) == 2
+    assert "No plots" in report.index.read_text()
+
+
+def test_without_matplotlib_the_json_is_still_written(
+    tmp_path, classification_data, fast, monkeypatch
+):
+    X, y = classification_data
+    trainer = fitted(X, y, fast)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    report = write_report(trainer, tmp_path, y_true=y[:5], y_pred=y[:5])
+    assert [path.name for path in report.files] == ["metrics.json", "index.html"]
+    (note,) = report.notes
+    assert 'pip install "easy-mlops[report]"' in note
+    record = json.loads((tmp_path / "metrics.json").read_text())
+    assert record["notes"] == [note] and record["metrics"]
