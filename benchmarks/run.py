@@ -1,0 +1,218 @@
+"""Run the benchmarks, check their invariants and write JSON and a Markdown table.
+
+Usage::
+
+    python -m benchmarks                 # full run, writes benchmarks/results/
+    python -m benchmarks --quick         # smoke run, writes benchmarks/results/quick/
+    python benchmarks/run.py --only fit_overhead scale
+
+Each benchmark writes ``<output-dir>/<name>.json``; the run writes
+``table.md`` (every figure, included by ``docs/performance.md``) and
+``dask.md`` (the Dask figures, included by ``docs/scaling.md``).  The exit
+status is 1 when an invariant fails, e.g. ModelTrainer's metrics differ from
+the hand-written code's; missed timing targets are reported, not failures.
+"""
+
+# License: BSD 3 clause
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+
+if __package__ in (None, ""):
+    # Run as a file: make the repository root importable so that the
+    # ``benchmarks`` package resolves as it does under ``python -m``.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.cases import CASES, FULL, QUICK  # noqa: E402
+
+__all__ = ["main", "markdown_table", "status"]
+
+RESULTS = Path(__file__).resolve().parent / "results"
+_PACKAGES = ("easy-mlops", "scikit-learn", "numpy", "pandas", "joblib", "dask")
+
+
+def machine():
+    """What the figures were measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            cpu = next(
+                line.split(":", 1)[1].strip()
+                for line in cpuinfo
+                if line.startswith("model name")
+            )
+    except (OSError, StopIteration):
+        pass
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        memory = None
+    versions = {}
+    for package in _PACKAGES:
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    return {
+        "cpu": cpu,
+        "cpu_count": os.cpu_count(),
+        "usable_cpus": None if usable is None else len(usable),
+        "memory_gb": None if memory is None else round(memory / 2**30, 1),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "packages": versions,
+        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
+    }
+
+
+def status(row):
+    """Whether a row meets its target, and by how much it misses.
+
+    Returns a short text for the table: ``"met"``, ``"missed by 4.1%"`` (or
+    by so many µs), with "within noise" when the best pair of the run meets
+    the target, or ``"—"`` for a figure without a target.
+    """
+    target = row["target"]
+    if target is None:
+        return "—"
+    op, value = target["op"], target["value"]
+    best = row["max"] if op == ">=" else row["min"]
+
+    def meets(x):
+        return x >= value if op == ">=" else x <= value if op == "<=" else x < value
+
+    if meets(row["median"]):
+        return "met"
+    if row["unit"] == "µs":
+        miss = f"missed by {row['median'] - value:.0f} µs"
+    elif op == ">=":
+        miss = f"missed by {(1 - row['median'] / value):.1%}"
+    else:
+        miss = f"missed by {(row['median'] / value - 1):.1%}"
+    return miss + (" (within noise: the best pair meets it)" if meets(best) else "")
+
+
+def _number(value, unit):
+    return f"{value:.0f} µs" if unit == "µs" else f"{value:.3f}"
+
+
+def markdown_table(results, names=None):
+    """The figures of ``results`` (name -> case result) as a Markdown table."""
+    lines = [
+        "| Benchmark | Figure | Median | Min | Max | Target | Status |",
+        "| --- | --- | ---: | ---: | ---: | --- | --- |",
+    ]
+    for name, result in results.items():
+        if names is not None and name not in names:
+            continue
+        if "skipped" in result:
+            lines.append(f"| {name} | skipped: {result['skipped']} | | | | | |")
+        for row in result["rows"]:
+            target = row["target"]
+            target_text = (
+                "—"
+                if target is None
+                else f"{target['op']} {_number(target['value'], row['unit'])}"
+            )
+            figure = row["measure"] + (f" ({row['note']})" if row["note"] else "")
+            cells = [
+                row["label"],
+                figure,
+                _number(row["median"], row["unit"]),
+                _number(row["min"], row["unit"]),
+                _number(row["max"], row["unit"]),
+                target_text.replace("<=", "≤").replace(">=", "≥"),
+                status(row),
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _machine_line(info, quick):
+    packages = ", ".join(f"{k} {v}" for k, v in info["packages"].items() if v)
+    kind = "quick smoke run (sizes shrunk; not a measurement)" if quick else "full run"
+    coretype = info["openblas_coretype"]
+    return (
+        f"Measured on {info['cpu']}, {info['usable_cpus']} usable of "
+        f"{info['cpu_count']} CPUs, {info['memory_gb']} GB, {info['platform']}, "
+        f"Python {info['python']}; {packages}"
+        + (f"; OPENBLAS_CORETYPE={coretype}" if coretype else "")
+        + f". {kind}, {info['date']}.\n"
+    )
+
+
+def _json_default(value):
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def main(argv=None):
+    """Run the benchmarks named on the command line (all by default)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="shrink every size (smoke run)"
+    )
+    parser.add_argument(
+        "--only", nargs="+", choices=sorted(CASES), help="run only these benchmarks"
+    )
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        help="where to write results (default: benchmarks/results, "
+        "or benchmarks/results/quick with --quick)",
+    )
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    output = args.output_dir or (RESULTS / "quick" if args.quick else RESULTS)
+    output.mkdir(parents=True, exist_ok=True)
+
+    info = machine()
+    info["date"] = datetime.date.today().isoformat()
+    names = args.only or list(CASES)
+    results, failed = {}, []
+    for name in names:
+        print(f"{name} ...", flush=True)
+        result = CASES[name](sizes)
+        result.pop("last", None)
+        result["machine"] = info
+        result["quick"] = args.quick
+        for row in result["rows"]:
+            row["status"] = status(row)
+            print(f"  {row['label']}: {row['measure']} = {row['median']:.3f} "
+                  f"[{row['min']:.3f}, {row['max']:.3f}] {row['status']}")
+        for check, passed in result["invariants"].items():
+            print(f"  invariant {'ok' if passed else 'FAILED'}: {check}")
+            if not passed:
+                failed.append(f"{name}: {check}")
+        (output / f"{name}.json").write_text(
+            json.dumps(result, indent=2, default=_json_default) + "\n",
+            encoding="utf-8",
+        )
+        results[name] = result
+
+    header = _machine_line(info, args.quick) + "\n"
+    if args.only is None:
+        (output / "table.md").write_text(
+            header + markdown_table(results), encoding="utf-8"
+        )
+        (output / "dask.md").write_text(
+            header + markdown_table(results, {"dask_cluster"}), encoding="utf-8"
+        )
+    if failed:
+        print("Invariants failed:\n  " + "\n  ".join(failed), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
