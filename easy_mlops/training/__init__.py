@@ -3,6 +3,7 @@
 # License: BSD 3 clause
 
 from .base import BaseTrainingBackend, EstimatorBackend, ModelSpec
+from .callable_backend import CallableBackend, DeepLearningBackend, NLPBackend
 from .exceptions import (
     EasyMLOpsWarning,
     ModelLoadError,
@@ -10,17 +11,24 @@ from .exceptions import (
     SmallDataWarning,
     VersionMismatchWarning,
 )
+from .lightgbm_backend import LightGBMBackend
+from .neural_network import NeuralNetworkBackend
 from .result import TrainingRunResult
 from .sklearn_backend import SklearnBackend
 from .trainer import ModelTrainer
 
 __all__ = [
     "BaseTrainingBackend",
+    "CallableBackend",
+    "DeepLearningBackend",
     "EasyMLOpsWarning",
     "EstimatorBackend",
+    "LightGBMBackend",
     "ModelLoadError",
     "ModelSpec",
     "ModelTrainer",
+    "NLPBackend",
+    "NeuralNetworkBackend",
     "ProblemTypeWarning",
     "SklearnBackend",
     "SmallDataWarning",

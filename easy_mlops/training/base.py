@@ -256,9 +256,13 @@ class BaseTrainingBackend(ABC):
         """Predictions of a fitted model."""
         return model.predict(X)
 
-    def has_predict_proba(self, model):
-        """Whether :meth:`predict_proba` works for this fitted model."""
-        return hasattr(model, "predict_proba")
+    def has_predict_proba(self, model=None):
+        """Whether :meth:`predict_proba` works for this fitted model.
+
+        With ``model=None``, before fit: whether the configured model will have
+        it when trained for classification.
+        """
+        return model is None or hasattr(model, "predict_proba")
 
     def predict_proba(self, model, X):
         """Class probabilities of a fitted classifier."""
@@ -666,6 +670,11 @@ class EstimatorBackend(BaseTrainingBackend):
             # now so a bad value fails before any work, with the same message.
             if hasattr(estimator, "_parameter_constraints"):
                 estimator._validate_params()
+
+    def has_predict_proba(self, model=None):
+        if model is None:
+            model = self.build_estimator("classification")
+        return hasattr(model, "predict_proba")
 
     def accepts_sample_weight(self, problem_type):
         fit = self.build_estimator(problem_type).fit

@@ -44,9 +44,10 @@ class EncodedLabelClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
     def __init__(self, estimator):
         self.estimator = estimator
 
-    def fit(self, X, y, **fit_params):
+    def fit(self, X, y, sample_weight=None):
         """Encode ``y``, then fit a clone of ``estimator``."""
         encoder = LabelEncoder().fit(y)
+        fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
         self.estimator_ = clone(self.estimator).fit(
             X, encoder.transform(y), **fit_params
         )

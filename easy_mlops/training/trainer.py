@@ -36,7 +36,7 @@ def _predict_proba_available(trainer):
         backend = trainer._make_backend()
         if "classification" not in backend._candidate_problem_types():
             return False
-        return hasattr(backend.build_estimator("classification"), "predict_proba")
+        return backend.has_predict_proba()
     except Exception:
         return False
 

@@ -1,0 +1,204 @@
+"""The ``callable`` backends: user functions for frameworks other than scikit-learn.
+
+``deep_learning`` and ``nlp`` are the same backend under names that state
+intent (a PyTorch network, a text model).
+"""
+
+# License: BSD 3 clause
+
+import inspect
+
+import numpy as np
+
+from .base import BaseTrainingBackend, CrossValidationResult, EstimatorBackend
+from .registry import register_backend
+
+__all__ = ["CALLABLE_KEYS", "CallableBackend", "DeepLearningBackend", "NLPBackend"]
+
+#: The callables of the config: name -> (required, signature shown in errors).
+CALLABLE_KEYS = {
+    "build_model": (True, "build_model(config, problem_type) -> model"),
+    "train_fn": (True, "train_fn(model, X_train, y_train, config) -> model or None"),
+    "predict_fn": (True, "predict_fn(model, X) -> predictions"),
+    "predict_proba_fn": (False, "predict_proba_fn(model, X) -> probabilities"),
+    "evaluate_fn": (False, "evaluate_fn(model, X_test, y_test, config) -> dict"),
+    "cv_fn": (False, "cv_fn(model, X, y, config) -> dict"),
+    "save_fn": (False, "save_fn(model, output_path, metadata, config)"),
+    "load_fn": (False, "load_fn(model_path, config) -> model or (model, metadata)"),
+}
+
+
+@register_backend
+class CallableBackend(EstimatorBackend):
+    """Train any model through functions given in the config.
+
+    Required config keys: ``build_model(config, problem_type)`` returns a new,
+    untrained model; ``train_fn(model, X_train, y_train, config)`` trains it
+    (returning the trained model, or None when it trains in place);
+    ``predict_fn(model, X)`` predicts.  Optional: ``predict_proba_fn(model,
+    X)`` (enables ``ModelTrainer.predict_proba``), ``evaluate_fn(model,
+    X_test, y_test, config)`` (its dict becomes the hold-out metrics),
+    ``cv_fn(model, X, y, config)`` (its dict replaces the default
+    cross-validation), ``save_fn(model, output_path, metadata, config)`` and
+    ``load_fn(model_path, config)``.  Any other key is passed on to them in
+    ``config``.  A ``train_fn`` with a ``sample_weight`` parameter receives
+    the weights.
+
+    ``X`` is passed as given (a list of strings, a DataFrame, an array);
+    only its number of rows must match ``y``.  Without ``cv_fn``, every fold
+    and the refit build a fresh model with ``build_model`` and train it with
+    ``train_fn``, like the hold-out model.
+
+    Parameters
+    ----------
+    config : mapping
+        The resolved training config.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from easy_mlops.training import ModelTrainer
+    >>> def build_model(config, problem_type):
+    ...     return {"mean": None}
+    >>> def train_fn(model, X, y, config):
+    ...     model["mean"] = float(np.mean(y))
+    >>> def predict_fn(model, X):
+    ...     return np.full(len(X), model["mean"])
+    >>> config = {"backend": "callable", "build_model": build_model,
+    ...           "train_fn": train_fn, "predict_fn": predict_fn,
+    ...           "problem_type": "regression", "cv_folds": 2}
+    >>> X, y = np.arange(20.0).reshape(10, 2), np.arange(10.0)
+    >>> ModelTrainer(config).fit(X, y).predict(X[:2])
+    array([4.5, 4.5])
+    """
+
+    name = "callable"
+    validates_input = False
+    config_keys = None
+
+    def check_config(self):
+        """Check the callables before any work: present, and callable."""
+        for key, (required, signature) in CALLABLE_KEYS.items():
+            value = self.config.get(key)
+            if value is None:
+                if required:
+                    raise ValueError(
+                        f"Backend {self.name!r} needs the config key {key!r}: a "
+                        f"function {signature}."
+                    )
+            elif not callable(value):
+                raise TypeError(
+                    f"Config key {key!r} of backend {self.name!r} must be a "
+                    f"function {signature}. Got {type(value).__name__} instead."
+                )
+        BaseTrainingBackend.check_config(self)
+
+    def accepts_sample_weight(self, problem_type):
+        parameters = inspect.signature(self.config["train_fn"]).parameters
+        return "sample_weight" in parameters
+
+    def build_estimator(self, problem_type):
+        return self.config["build_model"](self.config, problem_type)
+
+    def fit_model(self, X, y, sample_weight=None, *, problem_type):
+        model = self.build_estimator(problem_type)
+        kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
+        trained = self.config["train_fn"](model, X, y, self.config, **kwargs)
+        return model if trained is None else trained
+
+    @property
+    def input_tags(self):
+        return BaseTrainingBackend.input_tags.fget(self)
+
+    def predict(self, model, X):
+        return np.asarray(self.config["predict_fn"](model, X))
+
+    def has_predict_proba(self, model=None):
+        return self.config.get("predict_proba_fn") is not None
+
+    def predict_proba(self, model, X):
+        return np.asarray(self.config["predict_proba_fn"](model, X))
+
+    def scoring_estimator(self, model):
+        return _PredictingModel(self, model)
+
+    def evaluate(self, model, X, y, sample_weight=None, *, problem_type):
+        evaluate_fn = self.config.get("evaluate_fn")
+        if evaluate_fn is None:
+            return super().evaluate(
+                model, X, y, sample_weight, problem_type=problem_type
+            )
+        return _metrics_dict(evaluate_fn(model, X, y, self.config), "evaluate_fn")
+
+    def cross_validate(self, X, y, sample_weight=None, *, problem_type):
+        cv_fn = self.config.get("cv_fn")
+        if cv_fn is None:
+            return super().cross_validate(
+                X, y, sample_weight, problem_type=problem_type
+            )
+        if self.config["cv_folds"] <= 1:
+            return CrossValidationResult()
+        model = self.build_estimator(problem_type)
+        metrics = _metrics_dict(cv_fn(model, X, y, self.config), "cv_fn")
+        return CrossValidationResult(scoring="cv_fn", extra_metrics=metrics)
+
+    def save_model(self, model, path):
+        save_fn = self.config.get("save_fn")
+        if save_fn is None:
+            return super().save_model(model, path)
+        save_fn(model, str(path), {"backend": self.name}, self.config)
+
+    def load_model(self, path):
+        load_fn = self.config.get("load_fn")
+        if load_fn is None:
+            return super().load_model(path)
+        loaded = load_fn(str(path), self.config)
+        if isinstance(loaded, dict) and "model" in loaded:
+            return loaded["model"]
+        if isinstance(loaded, tuple) and len(loaded) == 2:
+            return loaded[0]
+        return loaded
+
+
+@register_backend
+class DeepLearningBackend(CallableBackend):
+    """The ``callable`` backend under the name ``deep_learning``.
+
+    Use it for PyTorch (or other) networks trained by your own functions;
+    ``docs/backends.md`` has a worked PyTorch example.
+    """
+
+    name = "deep_learning"
+
+
+@register_backend
+class NLPBackend(CallableBackend):
+    """The ``callable`` backend under the name ``nlp``, for text models.
+
+    ``X`` may be a list of strings; ``docs/backends.md`` has a worked example.
+    """
+
+    name = "nlp"
+
+
+class _PredictingModel:
+    """What a scikit-learn scorer sees of a user model: ``predict`` (and
+    ``predict_proba`` when the config has ``predict_proba_fn``)."""
+
+    def __init__(self, backend, model):
+        self._backend = backend
+        self._model = model
+        if backend.has_predict_proba(model):
+            self.predict_proba = lambda X: backend.predict_proba(model, X)
+
+    def predict(self, X):
+        return self._backend.predict(self._model, X)
+
+
+def _metrics_dict(value, key):
+    if not hasattr(value, "items"):
+        raise TypeError(
+            f"{key} must return a dict of metric name to number. Got "
+            f"{type(value).__name__} instead."
+        )
+    return {str(name): float(number) for name, number in value.items()}
