@@ -371,9 +371,10 @@ def _features_for(trainer, frame, source):
         return frame
     missing = [name for name in names if name not in frame.columns]
     if missing:
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
         raise DataError(
-            f"{source} lacks column(s) the model was trained on: "
-            f"{', '.join(map(repr, missing))}."
+            f"{source} lacks {len(missing)} column(s) the model was trained on: "
+            f"{', '.join(map(repr, missing[:5]))}{more}."
         )
     return frame[names]
 
