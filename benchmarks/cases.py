@@ -48,7 +48,7 @@ class Sizes:
 
 
 FULL = Sizes(
-    repeats=5,
+    repeats=3,
     warmup=1,
     forest_trees=100,
     large_rows=200_000,
@@ -57,7 +57,7 @@ FULL = Sizes(
     import_repeats=15,
     parallel_rows=3_000,
     scale_rows=(10_000, 100_000, 1_000_000),
-    scale_repeats=3,
+    scale_repeats=2,
     scale_max_iter=100,
     search_rows=None,
     search_folds=5,
@@ -74,7 +74,7 @@ QUICK = Sizes(
     single_row_calls=20,
     import_repeats=1,
     parallel_rows=300,
-    scale_rows=(1_000, 5_000),
+    scale_rows=(1_000, 3_000),
     scale_repeats=1,
     scale_max_iter=10,
     search_rows=120,
@@ -169,7 +169,12 @@ def fit_overhead(sizes):
 
 
 def _probe(*args):
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(
+            filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
+        ),
+    }
     completed = subprocess.run(
         [sys.executable, "-m", "benchmarks.probe", *args],
         capture_output=True,
@@ -193,7 +198,7 @@ def import_time(sizes):
     def baseline():
         return _probe("import", "sklearn.base", "pandas")["seconds"], None
 
-    report = compare(ours, baseline, repeats=sizes.import_repeats, warmup=1)
+    report = compare(ours, baseline, repeats=sizes.import_repeats, warmup=sizes.warmup)
     return {
         "rows": [
             _row(
@@ -368,7 +373,9 @@ def scale(sizes):
             )
         )
         checks = {
-            (r["n_iter"], r["proba_checksum"]) for side in results.values() for r in side
+            (r["n_iter"], r["proba_checksum"])
+            for side in results.values()
+            for r in side
         }
         invariants[f"{n_rows} rows: same model on both sides"] = len(checks) == 1
         details[str(n_rows)] = {
@@ -489,13 +496,13 @@ def dask_cluster(sizes):
             on("dask", lambda: _search_scores(ours, X, y)[1]),
             on("loky", lambda: _search_scores(ours, X, y)[1]),
             repeats=sizes.repeats,
-            warmup=1,
+            warmup=sizes.warmup,
         )
         fit = compare(
             on("dask", fit_metrics),
             on("loky", fit_metrics),
             repeats=sizes.repeats,
-            warmup=1,
+            warmup=sizes.warmup,
         )
     return {
         "rows": [

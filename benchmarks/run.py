@@ -188,8 +188,10 @@ def main(argv=None):
         result["quick"] = args.quick
         for row in result["rows"]:
             row["status"] = status(row)
-            print(f"  {row['label']}: {row['measure']} = {row['median']:.3f} "
-                  f"[{row['min']:.3f}, {row['max']:.3f}] {row['status']}")
+            print(
+                f"  {row['label']}: {row['measure']} = {row['median']:.3f} "
+                f"[{row['min']:.3f}, {row['max']:.3f}] {row['status']}"
+            )
         for check, passed in result["invariants"].items():
             print(f"  invariant {'ok' if passed else 'FAILED'}: {check}")
             if not passed:
