@@ -1,0 +1,175 @@
+"""The callable, deep_learning and nlp backends."""
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from easy_mlops import ModelTrainer
+
+BUILT = []
+
+
+def build_model(config, problem_type):
+    model = {"problem_type": problem_type, "mean": None}
+    BUILT.append(model)
+    return model
+
+
+def train_in_place(model, X, y, config):
+    model["mean"] = float(np.mean(y))
+    model["n_rows"] = len(y)
+
+
+def predict_mean(model, X):
+    return np.full(len(X), model["mean"])
+
+
+def build_text_model(config, problem_type):
+    return make_pipeline(TfidfVectorizer(), LogisticRegression())
+
+
+def train_text(model, X, y, config, sample_weight=None):
+    return model.fit(X, y, logisticregression__sample_weight=sample_weight)
+
+
+def predict_text(model, X):
+    return model.predict(X)
+
+
+def predict_text_proba(model, X):
+    return model.predict_proba(X)
+
+
+def text_data(n=60):
+    rng = np.random.default_rng(0)
+    good = ["great", "lovely", "excellent", "fine"]
+    bad = ["awful", "poor", "broken", "sad"]
+    y = rng.integers(0, 2, n)
+    X = [" ".join(rng.choice(good if label else bad, 3)) + " product" for label in y]
+    return X, np.where(y == 1, "positive", "negative")
+
+
+MEAN = {
+    "backend": "callable",
+    "build_model": build_model,
+    "train_fn": train_in_place,
+    "predict_fn": predict_mean,
+    "problem_type": "regression",
+}
+TEXT = {
+    "backend": "nlp",
+    "build_model": build_text_model,
+    "train_fn": train_text,
+    "predict_fn": predict_text,
+}
+
+
+def test_cv_and_refit_build_a_fresh_model_each(regression_data):
+    BUILT.clear()
+    X, y = regression_data
+    trainer = ModelTrainer(MEAN, cv_folds=3).fit(X, y)
+    assert len(BUILT) == 5  # hold-out, three folds, refit
+    assert trainer.training_result_.model["n_rows"] == len(y)
+    assert len(trainer.training_result_.cv_scores) == 3
+    assert trainer.predict(X[:2]) == pytest.approx([y.mean()] * 2)
+    assert trainer.n_features_in_ == X.shape[1]
+
+
+def test_refit_false_keeps_the_holdout_model(regression_data):
+    X, y = regression_data
+    trainer = ModelTrainer(MEAN, cv_folds=0, refit=False).fit(X, y)
+    assert trainer.training_result_.model["n_rows"] == 96
+
+
+def test_text_as_a_list_of_strings():
+    X, y = text_data()
+    trainer = ModelTrainer(TEXT, cv_folds=3).fit(X, y)
+    assert trainer.problem_type_ == "classification"
+    assert not hasattr(trainer, "n_features_in_")
+    assert trainer.training_result_.n_features is None
+    assert trainer.training_result_.metrics["accuracy"] == 1.0
+    assert list(trainer.predict(["excellent lovely product", "awful sad product"])) == [
+        "positive",
+        "negative",
+    ]
+    assert not hasattr(trainer, "predict_proba")
+
+
+def test_predict_proba_with_predict_proba_fn():
+    X, y = text_data()
+    trainer = ModelTrainer({**TEXT, "predict_proba_fn": predict_text_proba}, cv_folds=0)
+    assert hasattr(trainer, "predict_proba")
+    proba = trainer.fit(X, y).predict_proba(X[:4])
+    assert proba.shape == (4, 2)
+
+
+def test_sample_weight_reaches_a_train_fn_that_takes_it():
+    X, y = text_data()
+    weights = np.ones(len(y))
+    ModelTrainer(TEXT, cv_folds=0).fit(X, y, sample_weight=weights)
+    with pytest.raises(TypeError, match="does not accept sample_weight"):
+        ModelTrainer(MEAN).fit(np.eye(10), np.arange(10.0), sample_weight=np.ones(10))
+
+
+def test_evaluate_fn_and_cv_fn_give_the_metrics(regression_data):
+    seen = {}
+
+    def evaluate_fn(model, X_test, y_test, config):
+        return {"custom": 1.5}
+
+    def cv_fn(model, X, y, config):
+        seen["model"] = model
+        return {"cv_mean": 0.25, "folds": config["cv_folds"]}
+
+    config = {**MEAN, "evaluate_fn": evaluate_fn, "cv_fn": cv_fn}
+    trainer = ModelTrainer(config, cv_folds=4).fit(*regression_data)
+    assert trainer.training_result_.metrics == {
+        "custom": 1.5,
+        "cv_mean": 0.25,
+        "folds": 4.0,
+    }
+    assert seen["model"]["mean"] is None  # a fresh, untrained model
+    no_cv = ModelTrainer(config, cv_folds=0).fit(*regression_data)
+    assert no_cv.training_result_.metrics == {"custom": 1.5}
+
+
+@pytest.mark.parametrize("backend", ["callable", "deep_learning", "nlp"])
+@pytest.mark.parametrize(
+    "missing, replacement, error, message",
+    [
+        ("build_model", None, ValueError, "needs the config key 'build_model'"),
+        ("train_fn", None, ValueError, "needs the config key 'train_fn'"),
+        ("predict_fn", None, ValueError, "needs the config key 'predict_fn'"),
+        ("train_fn", "fit", TypeError, "'train_fn' .* must be a function"),
+    ],
+)
+def test_missing_or_uncallable_functions_fail_before_work(
+    backend, missing, replacement, error, message
+):
+    BUILT.clear()
+    config = {**MEAN, "backend": backend, missing: replacement}
+    with pytest.raises(error, match=message):
+        ModelTrainer(config).fit(np.eye(10), np.arange(10.0))
+    assert BUILT == []
+
+
+def test_evaluate_fn_must_return_a_dict(regression_data):
+    config = {**MEAN, "evaluate_fn": lambda *args: 0.5}
+    with pytest.raises(TypeError, match="evaluate_fn must return a dict"):
+        ModelTrainer(config).fit(*regression_data)
+
+
+def test_extra_keys_reach_the_functions(regression_data):
+    def build(config, problem_type):
+        return {"scale": config["scale"]}
+
+    def train(model, X, y, config):
+        model["mean"] = float(np.mean(y)) * model["scale"]
+
+    config = {**MEAN, "build_model": build, "train_fn": train, "scale": 2.0}
+    trainer = ModelTrainer(config, cv_folds=0).fit(*regression_data)
+    assert trainer.training_result_.model["mean"] == pytest.approx(
+        2 * regression_data[1].mean()
+    )

@@ -1,0 +1,90 @@
+"""The sklearn backend's catalogue, and XGBoost through it."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from sklearn.ensemble import HistGradientBoostingRegressor
+
+from easy_mlops import ModelTrainer
+from easy_mlops.training import SklearnBackend
+from easy_mlops.training.sklearn_backend import SKLEARN_MODEL_TYPES
+
+
+@pytest.mark.parametrize("model_type", sorted(SKLEARN_MODEL_TYPES))
+def test_every_catalogue_entry_builds_its_estimators(model_type):
+    spec = SKLEARN_MODEL_TYPES[model_type]
+    if spec.extra:
+        pytest.importorskip(spec.extra)
+    for problem_type in spec.problem_types:
+        config = {
+            "model_type": model_type,
+            "problem_type": problem_type,
+            "random_state": 42,
+        }
+        estimator = SklearnBackend(config).build_estimator(problem_type)
+        if "random_state" in estimator.get_params():
+            assert estimator.get_params()["random_state"] == 42
+
+
+def test_hist_gradient_boosting_by_problem_type(regression_data):
+    trainer = ModelTrainer(
+        {"model_params": {"max_iter": 10}},
+        model_type="hist_gradient_boosting",
+        cv_folds=0,
+    )
+    model = trainer.fit(*regression_data).training_result_.model
+    assert isinstance(model, HistGradientBoostingRegressor)
+    assert model.max_iter == 10
+
+
+XGB = {"model_type": "xgboost", "model_params": {"n_estimators": 10}}
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [["cat", "dog"], [1, 2], [-1, 5, 9]],
+    ids=["strings", "1-2", "sparse-ints"],
+)
+def test_xgboost_takes_any_labels(multiclass_data, labels):
+    pytest.importorskip("xgboost")
+    X, y = multiclass_data
+    y = np.asarray(labels)[y % len(labels)]
+    trainer = ModelTrainer(XGB, cv_folds=2).fit(X, y)
+    assert trainer.training_result_.model_name == "XGBClassifier"
+    assert set(trainer.predict(X)) <= set(labels)
+    assert list(trainer.classes_) == sorted(labels)
+    assert trainer.predict_proba(X).shape == (len(y), len(labels))
+    assert trainer.training_result_.metrics["accuracy"] > 0.5
+
+
+def test_xgboost_regression_and_sample_weight(regression_data):
+    pytest.importorskip("xgboost")
+    X, y = regression_data
+    trainer = ModelTrainer(XGB, cv_folds=2).fit(X, y, sample_weight=np.ones(len(y)))
+    assert trainer.training_result_.model_name == "XGBRegressor"
+    assert trainer.training_result_.model.random_state == 42
+
+
+def test_xgboost_missing_gives_the_pip_command(tmp_path):
+    (tmp_path / "xgboost.py").write_text("raise ImportError('not installed')\n")
+    code = (
+        "import numpy as np\n"
+        "from easy_mlops import ModelTrainer\n"
+        "try:\n"
+        "    ModelTrainer(model_type='xgboost').fit(np.eye(4), [0, 1, 0, 1])\n"
+        "except ImportError as e:\n"
+        "    print(e)\n"
+        "y = [0.0, 1.0, 2.0, 3.0]\n"
+        "ModelTrainer(model_type='linear_regression').fit(np.eye(4), y)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        check=True,
+    ).stdout
+    assert 'pip install "easy-mlops[xgboost]"' in out
