@@ -731,3 +731,40 @@ def test_frame_input_matches_array_input(classification_frame, fast):
     from_array = ModelTrainer(fast, cv_folds=2).fit(X.to_numpy(), y.to_numpy())
     assert from_frame.training_result_.metrics == from_array.training_result_.metrics
     assert isinstance(pd.Series(from_frame.predict(X)).iloc[0], str)
+
+
+def test_grid_search_across_backends(classification_data):
+    """Backend-specific keys travel in each grid entry's own ``config``."""
+    pytest.importorskip("lightgbm")
+    X, y = classification_data
+    grid = [
+        {
+            "backend": ["sklearn"],
+            "model_type": ["logistic_regression", "hist_gradient_boosting"],
+        },
+        {
+            "backend": ["neural_network"],
+            "model_type": ["auto", "mlp_classifier"],
+            "config": [{"hidden_layer_sizes": [8], "max_iter": 300}],
+        },
+        {
+            "backend": ["lightgbm"],
+            "model_type": ["auto"],
+            "config": [{"model_params": {"n_estimators": 20}}],
+        },
+    ]
+    search = GridSearchCV(
+        ModelTrainer(problem_type="classification", test_size=0, cv_folds=0),
+        grid,
+        cv=3,
+        error_score="raise",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X, y)
+    scores = search.cv_results_["mean_test_score"]
+    assert len(scores) == 5 and not np.isnan(scores).any()
+    assert len(set(scores)) > 1
+    best = search.best_estimator_
+    assert best.training_result_.backend == search.best_params_["backend"]
+    assert best.training_result_.model_type == search.best_params_["model_type"]
