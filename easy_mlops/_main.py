@@ -37,6 +37,7 @@ from .config import load_config, write_default_config
 from .training import ModelTrainer, registry
 from .training.metrics import compute_metrics
 from .training.progress import report_progress
+from .training.settings import resolve_settings
 
 __all__ = ["main"]
 
@@ -351,7 +352,7 @@ def _split_target(frame, target, source, trainer):
 
 
 def _validates_input(trainer):
-    backend_name = trainer._resolve_settings()["backend"]
+    backend_name = resolve_settings(trainer.config, {})["backend"]
     return registry.get_backend(backend_name).validates_input
 
 
