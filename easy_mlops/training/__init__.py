@@ -7,12 +7,14 @@ from .callable_backend import CallableBackend, DeepLearningBackend, NLPBackend
 from .exceptions import (
     EasyMLOpsWarning,
     ModelLoadError,
+    ModelSaveError,
     ProblemTypeWarning,
     SmallDataWarning,
     VersionMismatchWarning,
 )
 from .lightgbm_backend import LightGBMBackend
 from .neural_network import NeuralNetworkBackend
+from .persistence import inspect_model, load_model
 from .result import TrainingRunResult
 from .sklearn_backend import SklearnBackend
 from .trainer import ModelTrainer
@@ -25,6 +27,7 @@ __all__ = [
     "EstimatorBackend",
     "LightGBMBackend",
     "ModelLoadError",
+    "ModelSaveError",
     "ModelSpec",
     "ModelTrainer",
     "NLPBackend",
@@ -34,4 +37,6 @@ __all__ = [
     "SmallDataWarning",
     "TrainingRunResult",
     "VersionMismatchWarning",
+    "inspect_model",
+    "load_model",
 ]

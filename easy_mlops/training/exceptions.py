@@ -5,6 +5,7 @@
 __all__ = [
     "EasyMLOpsWarning",
     "ModelLoadError",
+    "ModelSaveError",
     "ProblemTypeWarning",
     "SmallDataWarning",
     "VersionMismatchWarning",
@@ -41,3 +42,7 @@ class VersionMismatchWarning(EasyMLOpsWarning):
 
 class ModelLoadError(ValueError):
     """A saved model could not be loaded; the message names the path and why."""
+
+
+class ModelSaveError(ValueError):
+    """A model could not be saved; the file at the target path is unchanged."""

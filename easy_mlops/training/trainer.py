@@ -430,6 +430,106 @@ class ModelTrainer(BaseEstimator):
         """
         return default_score(self.problem_type_, y, self.predict(X), sample_weight)
 
+    # -- persistence -----------------------------------------------------------
+
+    def save_model(self, path, *, format="joblib"):
+        """Save the fitted trainer to one self-contained, version-checked file.
+
+        The file holds the final model (stored by the backend's
+        ``save_model`` hook), the trainer's fitted state and a manifest:
+        library versions, backend, model type, problem type, classes, feature
+        names, metrics, the resolved config and SHA-256 checksums.  The write
+        is atomic: on any failure the file previously at ``path`` is intact.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Target file; missing parent directories are created.
+        format : {"joblib", "skops"}, default="joblib"
+            ``"skops"`` stores no pickle: the model with skops
+            (``pip install "easy-mlops[secure]"``) and the state as JSON, so
+            loading rebuilds only trusted types.  For scikit-learn-family
+            backends.
+
+        Returns
+        -------
+        path : pathlib.Path
+            Where the model was written.
+
+        Raises
+        ------
+        sklearn.exceptions.NotFittedError
+            If the trainer is not fitted.
+        ModelSaveError
+            If a config value cannot be pickled (the message names the key)
+            or the backend fails to write the model.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from sklearn.datasets import load_iris
+        >>> from easy_mlops.training import ModelTrainer, load_model
+        >>> X, y = load_iris(return_X_y=True)
+        >>> trainer = ModelTrainer(model_type="logistic_regression").fit(X, y)
+        >>> folder = tempfile.mkdtemp()
+        >>> path = trainer.save_model(pathlib.Path(folder) / "iris.model")
+        >>> (load_model(path).predict(X) == trainer.predict(X)).all()
+        np.True_
+        """
+        from .persistence import save_model
+
+        return save_model(self, path, format=format)
+
+    def load_model(self, path, *, trusted=None):
+        """Load a saved model into this trainer and return it.
+
+        Parameters, settings and fitted state all come from the file (the
+        backend recorded there, not this instance's); ``manifest_`` holds its
+        manifest.  The module-level :func:`easy_mlops.training.load_model`
+        returns a new trainer instead.
+
+        Parameters
+        ----------
+        path : str or path-like
+            A file written by :meth:`save_model`.
+        trusted : list of str, default=None
+            For skops files: types to trust after review.
+
+        Returns
+        -------
+        self : ModelTrainer
+            Fitted and ready to predict.
+
+        Raises
+        ------
+        ModelLoadError
+            If the file is missing, truncated, corrupted, not an artifact,
+            from a newer format, or needs a backend that is not registered.
+        """
+        from .persistence import load_model
+
+        loaded = load_model(path, trusted=trusted)
+        state = vars(self)
+        state.clear()
+        state.update(vars(loaded))
+        return self
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        if self.__sklearn_is_fitted__():
+            from .persistence import library_versions
+
+            state["_library_versions"] = library_versions(self.training_result_.model)
+        return state
+
+    def __setstate__(self, state):
+        recorded = state.pop("_library_versions", None)
+        super().__setstate__(state)
+        if recorded is not None:
+            from .persistence import warn_on_version_changes
+
+            warn_on_version_changes(recorded, "This unpickled ModelTrainer")
+
     # -- scikit-learn protocol -------------------------------------------------
 
     def __sklearn_is_fitted__(self):
