@@ -196,7 +196,8 @@ def _config_record(config):
 
 def _json_value(value):
     if callable(value):
-        return f"{getattr(value, '__module__', '?')}:{getattr(value, '__qualname__', repr(value))}"
+        module = getattr(value, "__module__", "?")
+        return f"{module}:{getattr(value, '__qualname__', repr(value))}"
     if isinstance(value, dict):
         return {str(k): _json_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
