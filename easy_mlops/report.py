@@ -102,7 +102,7 @@ def holdout_predictions(trainer, X, y):
     return np.asarray(split.y_test), np.asarray(backend.predict(model, split.X_test))
 
 
-def write_report(trainer, directory, *, y_true=None, y_pred=None):
+def write_report(trainer, directory, *, y_true=None, y_pred=None, manifest=None):
     """Write the report of a fitted trainer to ``directory``.
 
     Parameters
@@ -115,6 +115,9 @@ def write_report(trainer, directory, *, y_true=None, y_pred=None):
         Targets and predictions to picture, e.g. from
         :func:`holdout_predictions`: a confusion matrix (classification), or
         predicted against actual values and the residuals (regression).
+    manifest : dict, default=None
+        The saved model's manifest (``easy_mlops.training.inspect_model``);
+        the trainer's ``manifest_`` when it has one.
 
     Returns
     -------
@@ -142,7 +145,8 @@ def write_report(trainer, directory, *, y_true=None, y_pred=None):
     directory.mkdir(parents=True, exist_ok=True)
     result = trainer.training_result_
     report = Report(directory)
-    manifest = getattr(trainer, "manifest_", None)
+    if manifest is None:
+        manifest = getattr(trainer, "manifest_", None)
 
     plots = []
     try:

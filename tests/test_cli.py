@@ -1,6 +1,7 @@
 """The easy-mlops command line, run as users run it: in a subprocess, on small CSVs."""
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -62,6 +63,8 @@ def test_train_predict_evaluate_with_string_labels(workdir):
     assert trained.stderr == ""  # no progress bar off a terminal
     assert (workdir / "report" / "confusion_matrix.png").is_file()
     assert "confusion_matrix.png" in (workdir / "report" / "index.html").read_text()
+    record = json.loads((workdir / "report" / "metrics.json").read_text())
+    assert record["manifest"] and record["metrics"]["accuracy"] > 0.5
 
     predicted = run(workdir, "predict", "m.joblib", "labels.csv")
     assert predicted.returncode == 0, predicted.stderr
