@@ -7,6 +7,7 @@ from sklearn.utils._test_common.instance_generator import _get_expected_failed_c
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from easy_mlops import ModelTrainer
+from easy_mlops.training.label_encoding import unwrap
 
 # Few trees and folds keep the checks quick; the configurations still cover
 # every problem-type mode and catalogue family.
@@ -75,8 +76,7 @@ THIRD_PARTY = {
 def _wrapped_estimators(trainer):
     backend = trainer._make_backend()
     for problem_type in backend._candidate_problem_types():
-        estimator = backend.build_estimator(problem_type)
-        yield getattr(estimator, "estimator", estimator)
+        yield unwrap(backend.build_estimator(problem_type))
 
 
 @parametrize_with_checks(list(THIRD_PARTY.values()))

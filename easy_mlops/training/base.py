@@ -30,6 +30,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.parallel import Parallel, delayed
 
 from .exceptions import ProblemTypeWarning, SmallDataWarning
+from .label_encoding import EncodedLabelClassifier, unwrap
 from .metrics import DEFAULT_SCORING, compute_metrics, default_score, summarize_cv
 from .problem_type import PROBLEM_TYPES, infer_problem_type
 from .progress import notify
@@ -625,8 +626,6 @@ class EstimatorBackend(BaseTrainingBackend):
         _check_param_names(model_params, available, estimator_class.__name__)
         estimator.set_params(**model_params)
         if spec.encode_labels and problem_type == "classification":
-            from .label_encoding import EncodedLabelClassifier
-
             estimator = EncodedLabelClassifier(estimator)
         return estimator
 
@@ -687,11 +686,7 @@ class EstimatorBackend(BaseTrainingBackend):
         return estimator.fit(X, y, sample_weight=sample_weight)
 
     def model_name(self, model):
-        from .label_encoding import EncodedLabelClassifier
-
-        if isinstance(model, EncodedLabelClassifier):
-            model = model.estimator
-        return type(model).__name__
+        return type(unwrap(model)).__name__
 
     @cached_property
     def input_tags(self):

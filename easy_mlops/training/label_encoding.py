@@ -3,11 +3,10 @@
 # License: BSD 3 clause
 
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["EncodedLabelClassifier"]
+__all__ = ["EncodedLabelClassifier", "unwrap"]
 
 
 def _estimator_has(attr):
@@ -46,6 +45,10 @@ class EncodedLabelClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
 
     def fit(self, X, y, sample_weight=None):
         """Encode ``y``, then fit a clone of ``estimator``."""
+        # Imported here: sklearn.preprocessing is slow to import, and this
+        # module is imported with easy_mlops.
+        from sklearn.preprocessing import LabelEncoder
+
         encoder = LabelEncoder().fit(y)
         fit_params = {} if sample_weight is None else {"sample_weight": sample_weight}
         self.estimator_ = clone(self.estimator).fit(
@@ -69,3 +72,10 @@ class EncodedLabelClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         return tags
+
+
+def unwrap(estimator):
+    """The estimator inside an ``EncodedLabelClassifier``; others unchanged."""
+    if isinstance(estimator, EncodedLabelClassifier):
+        return estimator.estimator
+    return estimator

@@ -32,6 +32,7 @@ import joblib
 import numpy as np
 
 from .exceptions import ModelLoadError, ModelSaveError, VersionMismatchWarning
+from .label_encoding import unwrap
 
 __all__ = ["ARTIFACT_FORMAT_VERSION", "inspect_model", "load_model", "save_model"]
 
@@ -511,7 +512,7 @@ def _installed(distribution):
 
 
 def _framework_distribution(model):
-    module = type(getattr(model, "estimator", model)).__module__.split(".")[0]
+    module = type(unwrap(model)).__module__.split(".")[0]
     if module == "sklearn":
         return "scikit-learn"
     if _installed(module) is not None:

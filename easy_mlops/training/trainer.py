@@ -18,6 +18,7 @@ from sklearn.utils.validation import (
 )
 
 from . import registry
+from .label_encoding import unwrap
 from .metrics import default_score
 from .settings import SHARED_KEYS, resolve_settings
 
@@ -429,6 +430,125 @@ class ModelTrainer(BaseEstimator):
         score : float
         """
         return default_score(self.problem_type_, y, self.predict(X), sample_weight)
+
+    # -- the make-mlops-easy 0.4 API ---------------------------------------------
+
+    @property
+    def model(self):
+        """The fitted model used for prediction (read-only).
+
+        Kept for code written against make-mlops-easy 0.4; the same object as
+        ``training_result_.model``.  Raises ``NotFittedError`` before fit.
+        """
+        check_is_fitted(self)
+        return self.training_result_.model
+
+    @property
+    def metrics(self):
+        """The metrics of the last fit, a dict (read-only).
+
+        Kept for code written against make-mlops-easy 0.4; the same dict as
+        ``training_result_.metrics``.  Raises ``NotFittedError`` before fit.
+        """
+        check_is_fitted(self)
+        return self.training_result_.metrics
+
+    def detect_problem_type(self, y):
+        """Return ``"classification"`` or ``"regression"`` for a target.
+
+        Asks the configured backend's ``detect_problem_type`` hook; usable
+        before fit.  An explicit ``problem_type`` is returned as it is.
+
+        Parameters
+        ----------
+        y : array-like of shape (n_samples,)
+            Target.
+
+        Returns
+        -------
+        problem_type : {"classification", "regression"}
+
+        Examples
+        --------
+        >>> from easy_mlops import ModelTrainer
+        >>> ModelTrainer().detect_problem_type([0.5, 1.7, 2.2, 3.9])
+        'regression'
+        """
+        backend = self._make_backend()
+        if backend.config["problem_type"] != "auto":
+            return backend.config["problem_type"]
+        return backend.detect_problem_type(column_or_1d(y))
+
+    def select_model(self, problem_type, model_type):
+        """The unfitted estimator the catalogue maps to.
+
+        Parameters
+        ----------
+        problem_type : {"classification", "regression"}
+            Problem type to build for.
+        model_type : str
+            Catalogue entry of the configured backend.
+
+        Returns
+        -------
+        estimator : estimator instance
+            Unfitted, with the catalogue's and ``model_params``' parameters
+            and ``random_state``.  (For ``xgboost`` classification, training
+            wraps it to accept any labels.)
+
+        Raises
+        ------
+        ValueError
+            If ``model_type`` is unknown or does not do ``problem_type``.
+
+        Examples
+        --------
+        >>> from easy_mlops import ModelTrainer
+        >>> ModelTrainer().select_model("classification", "logistic_regression")
+        LogisticRegression(max_iter=1000, random_state=42)
+        """
+        backend = self._make_backend(model_type=model_type, problem_type=problem_type)
+        backend.check_config()
+        return unwrap(backend.build_estimator(problem_type))
+
+    def split_data(self, X, y):
+        """Split off the hold-out exactly as :meth:`fit` does.
+
+        Shuffled with ``random_state`` and stratified for classification.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data.
+        y : array-like of shape (n_samples,)
+            Target.
+
+        Returns
+        -------
+        X_train, X_test, y_train, y_test
+            The test members are None when ``test_size`` is 0 or the data is
+            too small for a hold-out.
+
+        Raises
+        ------
+        ValueError
+            If the problem type is not known yet: the trainer is not fitted
+            and ``problem_type`` is ``"auto"``.
+        """
+        if self.__sklearn_is_fitted__():
+            problem_type = self.problem_type_
+        else:
+            problem_type = self._resolve_settings()["problem_type"]
+        if problem_type == "auto":
+            raise ValueError(
+                "split_data needs the problem type, which is not known yet: fit "
+                "the trainer first or set problem_type='classification' or "
+                "'regression'."
+            )
+        split = self._make_backend().split_data(
+            X, column_or_1d(y), problem_type=problem_type
+        )
+        return split.X_train, split.X_test, split.y_train, split.y_test
 
     # -- persistence -----------------------------------------------------------
 
