@@ -1,5 +1,9 @@
 """Seeded, module-scoped data shared by the tests; small so the suite is quick."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -39,3 +43,25 @@ def classification_frame(classification_data):
 def fast():
     """Config of a quick forest: few trees."""
     return {"model_params": {"n_estimators": 10}}
+
+
+@pytest.fixture
+def without_package(tmp_path):
+    """Run Python code in a subprocess where ``package`` fails to import.
+
+    A stand-in module that raises ImportError goes first on the path.
+    Returns a function ``run(package, code) -> stdout``.
+    """
+
+    def run(package, code):
+        (tmp_path / f"{package}.py").write_text("raise ImportError('not installed')\n")
+        env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+        return subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        ).stdout
+
+    return run

@@ -1,9 +1,5 @@
 """The lightgbm backend."""
 
-import os
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 
@@ -29,24 +25,16 @@ def test_classifier_and_regressor(classification_frame, regression_data, capfd):
     assert "[LightGBM]" not in capfd.readouterr().out
 
 
-def test_missing_package_gives_the_pip_command(tmp_path, classification_data):
-    # A stand-in 'lightgbm' that fails to import, first on the path.
-    (tmp_path / "lightgbm.py").write_text("raise ImportError('not installed')\n")
-    code = (
+def test_missing_package_gives_the_pip_command(without_package):
+    out = without_package(
+        "lightgbm",
         "import numpy as np\n"
         "from easy_mlops import ModelTrainer\n"
         "try:\n"
         "    ModelTrainer({'backend': 'lightgbm'}).fit(np.eye(4), [0, 1, 0, 1])\n"
         "except ImportError as e:\n"
-        "    print(e)\n"
+        "    print(e)\n",
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(tmp_path)},
-        check=True,
-    ).stdout
     assert 'pip install "easy-mlops[lightgbm]"' in out
     assert "LGBMClassifier" in out
 

@@ -165,18 +165,19 @@ def load_fn_mapping(model_path, config):
     return {"model": model, "metadata": metadata}
 
 
+OLD_CALLABLE = {
+    "backend": "callable",
+    "problem_type": "regression",
+    "build_model": build_model,
+    "train_fn": train_in_place,
+    "predict_fn": predict_fn,
+    "save_fn": save_fn,
+}
+
+
 @pytest.mark.parametrize("load_fn", [load_fn_pair, load_fn_mapping])
 def test_callable_backend_conventions(tmp_path, load_fn):
-    config = {
-        "backend": "callable",
-        "problem_type": "regression",
-        "build_model": build_model,
-        "train_fn": train_in_place,
-        "predict_fn": predict_fn,
-        "cv_fn": cv_fn,
-        "save_fn": save_fn,
-        "load_fn": load_fn,
-    }
+    config = {**OLD_CALLABLE, "cv_fn": cv_fn, "load_fn": load_fn}
     trainer = ModelTrainer(config)
     results = trainer.train(X_REG, Y_REG)
     assert results["problem_type"] == "regression"
@@ -190,15 +191,7 @@ def test_callable_backend_conventions(tmp_path, load_fn):
 
 
 def test_save_fn_receives_the_backend_in_metadata(tmp_path):
-    config = {
-        "backend": "callable",
-        "problem_type": "regression",
-        "build_model": build_model,
-        "train_fn": train_in_place,
-        "predict_fn": predict_fn,
-        "save_fn": save_fn,
-        "cv_folds": 0,
-    }
+    config = {**OLD_CALLABLE, "cv_folds": 0}
     trainer = ModelTrainer(config)
     trainer.train(X_REG, Y_REG)
     trainer.save_model(str(tmp_path / "m"))

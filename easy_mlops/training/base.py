@@ -592,14 +592,14 @@ class EstimatorBackend(BaseTrainingBackend):
     >>> from easy_mlops.training import EstimatorBackend, ModelTrainer
     >>> @ModelTrainer.register_backend
     ... class RidgeBackend(EstimatorBackend):
-    ...     name = "ridge"
+    ...     name = "ridge_models"
     ...     def build_estimator(self, problem_type):
     ...         if problem_type == "classification":
     ...             return RidgeClassifier()
     ...         return Ridge()
     >>> from sklearn.datasets import load_diabetes
     >>> X, y = load_diabetes(return_X_y=True)
-    >>> trainer = ModelTrainer(backend="ridge", cv_folds=3).fit(X, y)
+    >>> trainer = ModelTrainer(backend="ridge_models", cv_folds=3).fit(X, y)
     >>> trainer.training_result_.model_name
     'Ridge'
     """

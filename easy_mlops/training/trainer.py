@@ -175,25 +175,18 @@ class ModelTrainer(BaseEstimator):
     def register_backend(cls=None, *, overwrite=False):
         """Register a backend class under its ``name``; usable as a decorator.
 
-        Parameters
-        ----------
-        cls : subclass of BaseTrainingBackend, default=None
-            The class to register; when None, returns a decorator (for
-            ``@ModelTrainer.register_backend(overwrite=True)``).
-        overwrite : bool, default=False
-            Replace a backend already registered under the same name.
+        The same as :func:`easy_mlops.training.registry.register_backend`,
+        whose docstring lists the parameters and errors.
 
-        Returns
-        -------
-        cls : type
-            The class, unchanged.
-
-        Raises
-        ------
-        TypeError
-            If ``cls`` is not a subclass of ``BaseTrainingBackend``.
-        ValueError
-            If ``cls.name`` is missing or empty, or already taken.
+        Examples
+        --------
+        >>> from easy_mlops import ModelTrainer
+        >>> from easy_mlops.training import SklearnBackend
+        >>> @ModelTrainer.register_backend
+        ... class Forests(SklearnBackend):
+        ...     name = "forests"
+        >>> "forests" in ModelTrainer.available_backends()
+        True
         """
         return registry.register_backend(cls, overwrite=overwrite)
 
