@@ -42,7 +42,7 @@ from .training.settings import resolve_settings
 __all__ = ["main"]
 
 #: Where ``train`` saves the model when ``--output`` is not given.
-DEFAULT_MODEL_PATH = "model.joblib"
+DEFAULT_MODEL_PATH = "model.easymlops"
 #: Where ``init`` writes the config when no path is given.
 DEFAULT_CONFIG_PATH = "easy-mlops.yaml"
 

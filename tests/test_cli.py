@@ -86,7 +86,7 @@ def test_regression_with_a_named_target_and_predictions_to_a_file(workdir):
     assert trained.returncode == 0, trained.stderr
     assert trained.stdout == "" and trained.stderr == ""
     predicted = run(
-        workdir, "predict", "model.joblib", "prices.csv", "--output", "p.csv"
+        workdir, "predict", "model.easymlops", "prices.csv", "--output", "p.csv"
     )
     assert predicted.returncode == 0, predicted.stderr
     predictions = pd.read_csv(workdir / "p.csv")["prediction"]
@@ -100,7 +100,7 @@ def test_train_without_data_uses_the_demo_and_shows_progress_on_a_terminal(workd
     assert "bundled breast-cancer demo data: 569 rows" in result.stdout
     assert "classification" in result.stdout
     assert "Fitting" in result.stderr
-    assert (workdir / "model.joblib").is_file()
+    assert (workdir / "model.easymlops").is_file()
 
 
 @pytest.mark.parametrize(
