@@ -8,7 +8,8 @@ Usage::
 
 Each benchmark writes ``<output-dir>/<name>.json``; the run writes
 ``table.md`` (every figure, included by ``docs/performance.md``) and
-``dask.md`` (the Dask figures, included by ``docs/scaling.md``).  The exit
+``dask.md`` (the Dask figures, included by ``docs/scaling.md``), both rebuilt
+from all the results in the directory.  The exit
 status is 1 when an invariant fails, e.g. ModelTrainer's metrics differ from
 the hand-written code's; missed timing targets are reported, not failures.
 """
@@ -179,7 +180,7 @@ def main(argv=None):
     info = machine()
     info["date"] = datetime.date.today().isoformat()
     names = args.only or list(CASES)
-    results, failed = {}, []
+    failed = []
     for name in names:
         print(f"{name} ...", flush=True)
         result = CASES[name](sizes)
@@ -200,15 +201,24 @@ def main(argv=None):
             json.dumps(result, indent=2, default=_json_default) + "\n",
             encoding="utf-8",
         )
-        results[name] = result
 
+    # The tables are rebuilt from every result in the directory, so that
+    # re-running one benchmark (--only) updates its lines and keeps the rest.
+    stored = {
+        name: json.loads((output / f"{name}.json").read_text(encoding="utf-8"))
+        for name in CASES
+        if (output / f"{name}.json").exists()
+    }
+    dates = sorted({result["machine"]["date"] for result in stored.values()})
+    info = {**info, "date": " to ".join(dict.fromkeys([dates[0], dates[-1]]))}
     header = _machine_line(info, args.quick) + "\n"
-    if args.only is None:
+    if len(stored) == len(CASES):
         (output / "table.md").write_text(
-            header + markdown_table(results), encoding="utf-8"
+            header + markdown_table(stored), encoding="utf-8"
         )
+    if "dask_cluster" in stored:
         (output / "dask.md").write_text(
-            header + markdown_table(results, {"dask_cluster"}), encoding="utf-8"
+            header + markdown_table(stored, {"dask_cluster"}), encoding="utf-8"
         )
     if failed:
         print("Invariants failed:\n  " + "\n  ".join(failed), file=sys.stderr)
