@@ -138,7 +138,7 @@ def markdown_table(results, names=None):
 
 def _machine_line(info, quick):
     packages = ", ".join(f"{k} {v}" for k, v in info["packages"].items() if v)
-    kind = "quick smoke run (sizes shrunk; not a measurement)" if quick else "full run"
+    kind = "Quick smoke run (sizes shrunk; not a measurement)" if quick else "Full run"
     coretype = info["openblas_coretype"]
     return (
         f"Measured on {info['cpu']}, {info['usable_cpus']} usable of "

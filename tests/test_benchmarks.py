@@ -46,7 +46,7 @@ def test_quick_run_writes_one_json_per_benchmark_and_the_tables(quick_run):
         assert all(result["invariants"].values())
         assert result["machine"]["cpu_count"] >= 1
     table = (output / "table.md").read_text(encoding="utf-8")
-    assert "quick smoke run" in table
+    assert "Quick smoke run" in table
     assert table.count("\n| ") >= len(CASES)
     assert (output / "dask.md").exists()
 
