@@ -15,7 +15,6 @@ import sys
 import traceback
 import warnings
 from contextlib import contextmanager
-from difflib import get_close_matches
 from pathlib import Path
 
 import click
@@ -32,6 +31,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from ._suggest import closest_match
 from ._version import __version__
 from .config import load_config, write_default_config
 from .training import ModelTrainer, registry
@@ -497,8 +497,8 @@ def _extra_installed(extra):
 
 
 def _did_you_mean(word, choices):
-    matches = get_close_matches(word, choices, n=1)
-    return f"; did you mean {matches[0]!r}?" if matches else "."
+    match = closest_match(word, choices)
+    return f"; did you mean {match!r}?" if match else "."
 
 
 def main(argv=None):

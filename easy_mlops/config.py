@@ -13,7 +13,6 @@ loading one config never changes what the next one sees.
 import copy
 import re
 from collections.abc import Mapping
-from difflib import get_close_matches
 from numbers import Integral
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from sklearn.utils._param_validation import (
     make_constraint,
 )
 
+from ._suggest import closest_match
 from .training import registry
 from .training.settings import CONSTRAINTS, DEFAULTS, SHARED_KEYS, resolve_settings
 
@@ -470,8 +470,5 @@ def _listing(names):
 
 
 def _did_you_mean(word, choices):
-    word, choices = str(word), [str(choice) for choice in choices]
-    matches = get_close_matches(word, choices, n=1)
-    # difflib misses abbreviations such as 'logistic' for 'logistic_regression'.
-    matches = matches or sorted(c for c in choices if word and c.startswith(word))
-    return f"; did you mean {matches[0]!r}?" if matches else ""
+    match = closest_match(word, choices)
+    return f"; did you mean {match!r}?" if match else ""

@@ -1,5 +1,6 @@
 """The callable, deep_learning and nlp backends."""
 
+import joblib
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -7,6 +8,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 from easy_mlops import ModelTrainer
+from easy_mlops.training import load_model
 
 BUILT = []
 
@@ -173,3 +175,51 @@ def test_extra_keys_reach_the_functions(regression_data):
     assert trainer.training_result_.model["mean"] == pytest.approx(
         2 * regression_data[1].mean()
     )
+
+
+@pytest.mark.parametrize("scoring", ["accuracy", "f1_macro", "roc_auc", "neg_log_loss"])
+def test_scorer_names_work_on_user_models(scoring):
+    X, y = text_data()
+    config = {**TEXT, "predict_proba_fn": predict_text_proba, "scoring": scoring}
+    result = ModelTrainer(config, cv_folds=3).fit(X, y).training_result_
+    assert result.cv_errors == []
+    assert not np.isnan(result.cv_scores).any()
+    assert result.scoring == scoring
+
+
+def build_pair(config, problem_type):
+    return (TfidfVectorizer(), LogisticRegression())
+
+
+def train_pair(model, X, y, config):
+    vectorizer, classifier = model
+    classifier.fit(vectorizer.fit_transform(X), y)
+
+
+def predict_pair(model, X):
+    vectorizer, classifier = model
+    return classifier.predict(vectorizer.transform(X))
+
+
+def save_pair(model, output_path, metadata, config):
+    joblib.dump(model, output_path)
+
+
+def load_pair(model_path, config):
+    return joblib.load(model_path)
+
+
+def test_a_model_that_is_a_pair_survives_load_fn(tmp_path):
+    X, y = text_data()
+    config = {
+        "backend": "nlp",
+        "build_model": build_pair,
+        "train_fn": train_pair,
+        "predict_fn": predict_pair,
+        "save_fn": save_pair,
+        "load_fn": load_pair,
+        "cv_folds": 0,
+    }
+    trainer = ModelTrainer(config).fit(X, y)
+    loaded = load_model(trainer.save_model(tmp_path / "pair"))
+    np.testing.assert_array_equal(loaded.predict(X), trainer.predict(X))

@@ -92,7 +92,11 @@ def test_bare_mapping_and_whole_config_give_the_same_settings():
         ),
         ("refit: maybe\n", "training.refit", "must be true or false; got 'maybe'"),
         ("cv_folds: -1\n", "training.cv_folds", "must be an int >= 0; got -1"),
-        ("n_jobs: 1.5\n", "training.n_jobs", "must be an int or null; got 1.5"),
+        (
+            "n_jobs: 1.5\n",
+            "training.n_jobs",
+            "must be an int <= -1, an int >= 1 or null; got 1.5",
+        ),
         (
             "training:\n  cv_folds: 2\ncv_folds: 3\n",
             "cv_folds",

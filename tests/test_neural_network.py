@@ -80,3 +80,10 @@ def test_single_int_layer(classification_data):
         trainer.fit(*classification_data)
     assert trainer.training_result_.model.hidden_layer_sizes == (6,)
     assert np.isin(trainer.predict(classification_data[0]), [0, 1]).all()
+
+
+def test_an_empty_yaml_value_means_the_default(classification_data):
+    trainer = mlp(hidden_layer_sizes=None, max_iter=5, cv_folds=0)
+    with pytest.warns(ConvergenceWarning):
+        trainer.fit(*classification_data)
+    assert trainer.training_result_.model.hidden_layer_sizes == (50, 50)

@@ -409,3 +409,48 @@ def test_any_fitted_trainer_round_trips(tmp_path, seed, kind, model_type):
     loaded = load_model(path)
     np.testing.assert_array_equal(loaded.predict(X), trainer.predict(X))
     assert loaded.get_params() == trainer.get_params()
+
+
+def test_saved_file_mode_follows_the_umask_and_the_replaced_file(tmp_path, fitted):
+    previous = os.umask(0o022)
+    try:
+        path = fitted.save_model(tmp_path / "fresh")
+        assert path.stat().st_mode & 0o777 == 0o644
+        path.chmod(0o640)
+        fitted.save_model(path)
+        assert path.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(previous)
+
+
+@pytest.mark.parametrize("key", ["sha256", "backend", "serializer", "versions"])
+def test_a_manifest_missing_a_key_is_explained(saved, key):
+    with zipfile.ZipFile(saved) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    manifest = json.loads(members["manifest.json"])
+    del manifest[key]
+    members["manifest.json"] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(saved, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ModelLoadError, match="damaged manifest.json"):
+        load_model(saved)
+
+
+def test_every_single_byte_flip_is_a_model_load_error(saved):
+    original = saved.read_bytes()
+    for offset in range(0, len(original), max(1, len(original) // 60)):
+        damaged = bytearray(original)
+        damaged[offset] ^= 0xFF
+        saved.write_bytes(bytes(damaged))
+        try:
+            load_model(saved)
+        except ModelLoadError:
+            pass
+
+
+def test_version_mismatch_warns_once_per_load(saved):
+    _rewrite(saved, {"versions": {"numpy": "0.0.1"}})
+    with pytest.warns(VersionMismatchWarning) as record:
+        load_model(saved)
+    assert len([w for w in record if w.category is VersionMismatchWarning]) == 1

@@ -17,7 +17,8 @@ from easy_mlops.training.problem_type import infer_problem_type
         ([True, False, True], "classification", "boolean"),
         (["a", "b", "c", "a"], "classification", "labels"),
         (pd.Series(["x", "y"] * 5, dtype="category"), "classification", "categorical"),
-        ([3.5, 7.25] * 10, "classification", "exactly two"),
+        ([3.5, 7.25] * 10, "regression", "non-integer"),
+        ([3.0, 7.0] * 10, "classification", "exactly two"),
         (np.linspace(0, 1, 15), "regression", "non-integer"),
         (np.arange(100) % 4, "classification", "4 distinct integer values in 100 rows"),
         (np.arange(100), "regression", "100 distinct integer values"),
@@ -54,8 +55,8 @@ def test_row_order_does_not_change_the_decision(values, seed):
 
 @settings(max_examples=50, deadline=None)
 @given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=3, max_size=100))
-def test_any_non_integer_float_means_regression_unless_binary(values):
+def test_any_non_integer_float_means_regression(values):
     y = np.asarray(values)
     decision = infer_problem_type(y)
-    if np.unique(y).size != 2 and not np.all(np.mod(y, 1) == 0):
+    if not np.all(np.mod(y, 1) == 0):
         assert decision.problem_type == "regression"

@@ -768,3 +768,76 @@ def test_grid_search_across_backends(classification_data):
     best = search.best_estimator_
     assert best.training_result_.backend == search.best_params_["backend"]
     assert best.training_result_.model_type == search.best_params_["model_type"]
+
+
+# -- found in review ----------------------------------------------------------------
+
+
+def test_threaded_fits_leave_the_warnings_machinery_intact(classification_data):
+    config = {"backend": "neural_network", "hidden_layer_sizes": [2], "max_iter": 1}
+    filters_before = list(warnings.filters)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with joblib.parallel_config(backend="threading", n_jobs=2):
+            for _ in range(3):
+                trainer = ModelTrainer(config, cv_folds=4).fit(*classification_data)
+        warnings.warn("after the fits", UserWarning, stacklevel=1)
+    assert any(str(w.message) == "after the fits" for w in caught)
+    assert warnings.filters == filters_before
+    assert any("ConvergenceWarning" in w for w in trainer.training_result_.warnings)
+
+
+def test_categorical_and_nullable_targets_keep_their_meaning(classification_data, fast):
+    X, y = classification_data
+    categories = pd.Series(pd.Categorical(np.arange(len(y)) % 30))
+    trainer = ModelTrainer(fast, cv_folds=0, test_size=0)
+    assert trainer.fit(X, categories).problem_type_ == "classification"
+    assert trainer.training_result_.problem_type_reason == "the target is categorical"
+    assert trainer.detect_problem_type(categories) == "classification"
+    flags = pd.Series(y == 1, dtype="boolean")
+    fitted = ModelTrainer(fast, cv_folds=2).fit(X, flags)
+    assert fitted.classes_.dtype == bool
+    assert fitted.predict(X[:4]).dtype == bool
+
+
+def test_score_before_fit_is_not_fitted():
+    with pytest.raises(NotFittedError):
+        ModelTrainer().score(np.zeros((2, 2)), [0, 1])
+
+
+def test_non_numeric_dataframe_columns_are_named(classification_frame, fast):
+    X, y = classification_frame
+    X = X.assign(colour=["red", "blue"] * 60)
+    with pytest.raises(ValueError, match=r"non-numeric columns \['colour'\].*OneHot"):
+        ModelTrainer(fast).fit(X, y)
+
+
+def test_two_non_integer_values_are_a_regression_target(classification_data, fast):
+    X, y = classification_data
+    trainer = ModelTrainer(fast, cv_folds=2).fit(X, np.where(y == 1, 0.5, 2.5))
+    assert trainer.problem_type_ == "regression"
+
+
+def test_detect_problem_type_agrees_with_fit():
+    trainer = ModelTrainer(model_type="logistic_regression")
+    assert trainer.detect_problem_type(np.linspace(0, 1, 20)) == "classification"
+
+
+def test_n_jobs_zero_is_refused_before_work(classification_data):
+    with pytest.raises(InvalidParameterError, match="'n_jobs' parameter"):
+        ModelTrainer(n_jobs=0).fit(*classification_data)
+
+
+def test_tags_of_a_backend_that_only_implements_train(scratch_registry):
+    @ModelTrainer.register_backend
+    class TextOnly(BaseTrainingBackend):
+        name = "text-only"
+        validates_input = False
+
+        def train(self, X, y, sample_weight=None):
+            raise NotImplementedError
+
+    trainer = ModelTrainer(backend="text-only", problem_type="classification")
+    assert trainer.__sklearn_tags__().no_validation
+    assert is_classifier(trainer)
+    assert hasattr(trainer, "predict_proba")

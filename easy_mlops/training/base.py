@@ -15,11 +15,12 @@ a few lines.
 import importlib
 import inspect
 import math
+import threading
 import time
 import warnings
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from functools import cached_property
 from typing import Any, ClassVar, NamedTuple
 
@@ -29,6 +30,7 @@ from sklearn.utils import InputTags, _safe_indexing, get_tags
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.parallel import Parallel, delayed
 
+from .._suggest import closest_match
 from .exceptions import ProblemTypeWarning, SmallDataWarning
 from .label_encoding import EncodedLabelClassifier, unwrap
 from .metrics import DEFAULT_SCORING, compute_metrics, default_score, summarize_cv
@@ -188,6 +190,11 @@ class BaseTrainingBackend(ABC):
         """The problem types this backend, as configured, can train for."""
         return PROBLEM_TYPES
 
+    def candidate_problem_types(self):
+        """The problem types a fit may end up with: the requested one, if any."""
+        requested = self.config["problem_type"]
+        return (requested,) if requested != "auto" else self.supported_problem_types()
+
     @property
     def input_tags(self):
         """scikit-learn input tags of the models this backend trains.
@@ -246,6 +253,14 @@ class BaseTrainingBackend(ABC):
         jobs = [("fold", X, y, sample_weight, train, test) for train, test in folds]
         return self._collect_cv(self._run_fits(jobs, problem_type), note, problem_type)
 
+    def uses_default_cross_validation(self):
+        """Whether :meth:`cross_validate` is the default, fold by fold.
+
+        ``EstimatorBackend.train`` then runs the folds in the same parallel
+        batch as the hold-out fit and the refit instead of calling it.
+        """
+        return type(self).cross_validate is BaseTrainingBackend.cross_validate
+
     def fit_model(self, X, y, sample_weight=None, *, problem_type):
         """Build and fit a fresh model; needed by the default ``cross_validate``."""
         raise NotImplementedError(
@@ -269,8 +284,11 @@ class BaseTrainingBackend(ABC):
         """Class probabilities of a fitted classifier."""
         return model.predict_proba(X)
 
-    def scoring_estimator(self, model):
-        """The object a scikit-learn scorer is called with (the model itself)."""
+    def scoring_estimator(self, model, *, problem_type, classes=None):
+        """The object a scikit-learn scorer is called with (the model itself).
+
+        ``classes`` are the labels the model was trained on (classification).
+        """
         return model
 
     def model_name(self, model):
@@ -363,8 +381,13 @@ class BaseTrainingBackend(ABC):
         cv = cv_class(n_splits, shuffle=True, random_state=self.config["random_state"])
         return list(cv.split(np.zeros((y.shape[0], 1)), y)), note
 
-    def score_model(self, model, X, y, sample_weight=None, *, problem_type):
-        """The cross-validation score of a fitted model (``scoring`` key)."""
+    def score_model(
+        self, model, X, y, sample_weight=None, *, problem_type, classes=None
+    ):
+        """The cross-validation score of a fitted model (``scoring`` key).
+
+        ``classes`` are the labels the model was trained on (classification).
+        """
         scoring = self.config.get("scoring")
         if scoring is None:
             return default_score(problem_type, y, self.predict(model, X), sample_weight)
@@ -374,7 +397,10 @@ class BaseTrainingBackend(ABC):
         kwargs = {}
         if sample_weight is not None:
             kwargs["sample_weight"] = sample_weight
-        return float(scorer(self.scoring_estimator(model), X, y, **kwargs))
+        scored = self.scoring_estimator(
+            model, problem_type=problem_type, classes=classes
+        )
+        return float(scorer(scored, X, y, **kwargs))
 
     def scoring_name(self, problem_type):
         """Name of the cross-validation score, for the training record."""
@@ -397,14 +423,24 @@ class BaseTrainingBackend(ABC):
         if not jobs:
             return []
         notify(0, len(jobs))
-        results = Parallel(n_jobs=self.config["n_jobs"], return_as="generator")(
-            delayed(_fit_job)(self, X, y, w, role, train, test, problem_type)
-            for role, X, y, w, train, test in jobs
-        )
         outcomes = []
-        for outcome in results:
-            outcomes.append(outcome)
-            notify(len(outcomes), len(jobs), outcome.role)
+        # Jobs in worker threads cannot record their own warnings; these are
+        # recorded here instead, and kept on an outcome of their own.
+        with _recorded_warnings() as from_threads:
+            results = Parallel(n_jobs=self.config["n_jobs"], return_as="generator")(
+                delayed(_fit_job)(self, X, y, w, role, train, test, problem_type)
+                for role, X, y, w, train, test in jobs
+            )
+            for outcome in results:
+                outcomes.append(outcome)
+                notify(len(outcomes), len(jobs), outcome.role)
+        if from_threads:
+            outcomes.append(
+                _FitOutcome(
+                    "worker thread",
+                    warnings=[(w.category, str(w.message)) for w in from_threads],
+                )
+            )
         for outcome in outcomes:
             for category, message in outcome.warnings:
                 warnings.warn(message, category, stacklevel=3)
@@ -428,24 +464,42 @@ class _FitOutcome:
     warnings: list = field(default_factory=list)
 
 
+@contextmanager
+def _recorded_warnings():
+    """Record the warnings raised in this block, in a process's main thread only.
+
+    ``warnings.catch_warnings`` swaps process-wide state: entered from several
+    threads at once (joblib's threading backend, Dask's worker threads), the
+    threads restore each other's state and later warnings are lost for good.
+    In other threads warnings pass through unrecorded.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield []
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield caught
+
+
 def _fit_job(backend, X, y, sample_weight, role, train, test, problem_type):
     """Fit one model; for a cross-validation fold, score it and drop the model.
 
     Runs in a worker.  A failing fold is recorded; any other failure raises.
     """
     outcome = _FitOutcome(role)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with _recorded_warnings() as caught:
         try:
             X_fit, y_fit, w_fit = _subset(X, y, sample_weight, train)
             model = backend.fit_model(X_fit, y_fit, w_fit, problem_type=problem_type)
             if test is None:
                 outcome.model = model
             else:
+                classes = np.unique(y_fit) if problem_type == "classification" else None
                 outcome.score = backend.score_model(
                     model,
                     *_subset(X, y, sample_weight, test),
                     problem_type=problem_type,
+                    classes=classes,
                 )
         except Exception as exc:
             if role != "fold":
@@ -663,7 +717,7 @@ class EstimatorBackend(BaseTrainingBackend):
                 "model_params must be a mapping of estimator parameters. Got "
                 f"{type(model_params).__name__} instead."
             )
-        for problem_type in self._candidate_problem_types():
+        for problem_type in self.candidate_problem_types():
             estimator = self.build_estimator(problem_type)
             # scikit-learn checks parameter values only in fit; check them
             # now so a bad value fails before any work, with the same message.
@@ -697,16 +751,12 @@ class EstimatorBackend(BaseTrainingBackend):
         """
         tags = [
             get_tags(self.build_estimator(problem_type)).input_tags
-            for problem_type in self._candidate_problem_types()
+            for problem_type in self.candidate_problem_types()
         ]
         first = tags[0]
         first.allow_nan = all(t.allow_nan for t in tags)
         first.sparse = all(t.sparse for t in tags)
         return first
-
-    def _candidate_problem_types(self):
-        requested = self.config["problem_type"]
-        return (requested,) if requested != "auto" else self.supported_problem_types()
 
     def train(self, X, y, sample_weight=None):
         start = time.perf_counter()
@@ -736,7 +786,7 @@ class EstimatorBackend(BaseTrainingBackend):
                     None,
                 )
             )
-        default_cv = type(self).cross_validate is BaseTrainingBackend.cross_validate
+        default_cv = self.uses_default_cross_validation()
         folds, cv_note = (
             self.cv_folds(y, problem_type=problem_type) if default_cv else ([], None)
         )
@@ -802,8 +852,8 @@ def _check_param_names(params, available, estimator_name):
 
 
 def _did_you_mean(word, choices):
-    matches = get_close_matches(str(word), list(choices), n=1)
-    return f" Did you mean {matches[0]!r}?" if matches else ""
+    match = closest_match(word, choices)
+    return f" Did you mean {match!r}?" if match else ""
 
 
 def _n_features(X):

@@ -9,6 +9,9 @@ intent (a PyTorch network, a text model).
 import inspect
 
 import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils import ClassifierTags, RegressorTags
+from sklearn.utils.metaestimators import available_if
 
 from .base import BaseTrainingBackend, CrossValidationResult, EstimatorBackend
 from .registry import register_backend
@@ -106,10 +109,6 @@ class CallableBackend(EstimatorBackend):
         trained = self.config["train_fn"](model, X, y, self.config, **kwargs)
         return model if trained is None else trained
 
-    @property
-    def input_tags(self):
-        return BaseTrainingBackend.input_tags.fget(self)
-
     def predict(self, model, X):
         return np.asarray(self.config["predict_fn"](model, X))
 
@@ -119,8 +118,11 @@ class CallableBackend(EstimatorBackend):
     def predict_proba(self, model, X):
         return np.asarray(self.config["predict_proba_fn"](model, X))
 
-    def scoring_estimator(self, model):
-        return _PredictingModel(self, model)
+    def scoring_estimator(self, model, *, problem_type, classes=None):
+        return _PredictingModel(self, model, problem_type, classes)
+
+    def uses_default_cross_validation(self):
+        return self.config.get("cv_fn") is None
 
     def evaluate(self, model, X, y, sample_weight=None, *, problem_type):
         evaluate_fn = self.config.get("evaluate_fn")
@@ -153,9 +155,15 @@ class CallableBackend(EstimatorBackend):
         if load_fn is None:
             return super().load_model(path)
         loaded = load_fn(str(path), self.config)
-        if isinstance(loaded, dict) and "model" in loaded:
+        # Only the two documented wrappers are unwrapped: a model may itself
+        # be a tuple or a dict.
+        if isinstance(loaded, dict) and set(loaded) == {"model", "metadata"}:
             return loaded["model"]
-        if isinstance(loaded, tuple) and len(loaded) == 2:
+        if (
+            isinstance(loaded, tuple)
+            and len(loaded) == 2
+            and isinstance(loaded[1], dict)
+        ):
             return loaded[0]
         return loaded
 
@@ -181,18 +189,43 @@ class NLPBackend(CallableBackend):
     name = "nlp"
 
 
-class _PredictingModel:
-    """What a scikit-learn scorer sees of a user model: ``predict`` (and
-    ``predict_proba`` when the config has ``predict_proba_fn``)."""
+def _backend_has_predict_proba(adapter):
+    return adapter.backend.has_predict_proba(adapter.model)
 
-    def __init__(self, backend, model):
-        self._backend = backend
-        self._model = model
-        if backend.has_predict_proba(model):
-            self.predict_proba = lambda X: backend.predict_proba(model, X)
+
+class _PredictingModel(BaseEstimator):
+    """What a scikit-learn scorer sees of a user model.
+
+    Scorers read estimator tags and ``classes_``, and call ``predict`` (and
+    ``predict_proba`` when the config has ``predict_proba_fn``).
+    """
+
+    def __init__(self, backend, model, problem_type, classes):
+        self.backend = backend
+        self.model = model
+        self.problem_type = problem_type
+        self.classes = classes
+
+    @property
+    def classes_(self):
+        return self.classes
 
     def predict(self, X):
-        return self._backend.predict(self._model, X)
+        return self.backend.predict(self.model, X)
+
+    @available_if(_backend_has_predict_proba)
+    def predict_proba(self, X):
+        return self.backend.predict_proba(self.model, X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if self.problem_type == "classification":
+            tags.estimator_type = "classifier"
+            tags.classifier_tags = ClassifierTags()
+        else:
+            tags.estimator_type = "regressor"
+            tags.regressor_tags = RegressorTags()
+        return tags
 
 
 def _metrics_dict(value, key):

@@ -65,10 +65,12 @@ class NeuralNetworkBackend(EstimatorBackend):
     config_keys = (*EstimatorBackend.config_keys, *MLP_KEYS)
 
     def estimator_params(self, problem_type):
+        # A key left empty in YAML (None) means the default, like a missing one.
+        given = {key: self.config.get(key) for key in MLP_KEYS}
         params = {
-            key: self.config.get(key, default)
+            key: default if given[key] is None else given[key]
             for key, default in MLP_KEYS.items()
-            if self.config.get(key, default) is not None
+            if given[key] is not None or default is not None
         }
         params["hidden_layer_sizes"] = _layer_sizes(params["hidden_layer_sizes"])
         return params

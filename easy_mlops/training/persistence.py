@@ -20,6 +20,7 @@ import json
 import os
 import pickle
 import platform
+import stat
 import tempfile
 import warnings
 import zipfile
@@ -118,7 +119,7 @@ def load_model(path, *, trusted=None):
                 "the model again."
             )
     backend_class = _registered_backend(manifest, path)
-    _warn_on_version_changes(manifest["versions"], f"the model at {path}")
+    warn_on_version_changes(manifest["versions"], f"the model at {path}")
     if manifest["serializer"] == "skops":
         trainer = _trainer_from_json(members[_STATE["skops"]], backend_class)
         model = _skops_loads(members[_MODEL], trusted, path)
@@ -164,11 +165,6 @@ def library_versions(model=None):
         if framework and framework not in versions:
             versions[framework] = _installed(framework)
     return versions
-
-
-def warn_on_version_changes(recorded, what):
-    """Warn, naming each package, where ``recorded`` versions differ from ours."""
-    _warn_on_version_changes(recorded, what)
 
 
 # -- saving -------------------------------------------------------------------
@@ -230,7 +226,9 @@ def _backend_payload(backend, model):
 
 
 def _trainer_pickle(trainer):
-    detached = _without_model(trainer)
+    # The state, not the trainer: the manifest already records the versions
+    # that the trainer's own pickling would add.
+    detached = (type(trainer), vars(_without_model(trainer)))
     buffer = io.BytesIO()
     try:
         joblib.dump(detached, buffer)
@@ -329,6 +327,9 @@ def _atomic_write(path, data):
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
     )
     try:
+        # mkstemp makes the file private (0600); give it the mode of the file
+        # it replaces, or what the umask gives a new file.
+        os.fchmod(descriptor, _mode_for(path))
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -337,6 +338,15 @@ def _atomic_write(path, data):
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(path):
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 # -- loading ------------------------------------------------------------------
@@ -384,7 +394,14 @@ def _read_member(archive, path, name):
         raise ModelLoadError(
             f"{path} is incomplete: it lacks the {name!r} member its manifest lists."
         ) from None
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+    ) as exc:
         raise ModelLoadError(
             f"{path} is truncated or corrupted ({exc}). Restore it from a backup "
             "or save the model again."
@@ -392,7 +409,11 @@ def _read_member(archive, path, name):
 
 
 def _read_manifest(archive, path):
-    raw = _read_member_or_none(archive, path, _MANIFEST)
+    raw = (
+        _read_member(archive, path, _MANIFEST)
+        if _MANIFEST in archive.namelist()
+        else None
+    )
     try:
         manifest = json.loads(raw) if raw is not None else None
     except ValueError:
@@ -408,13 +429,21 @@ def _read_manifest(archive, path):
             f"easy_mlops; this one reads formats up to {ARTIFACT_FORMAT_VERSION}. "
             "Upgrade easy_mlops (pip install -U easy-mlops) to load it."
         )
+    serializer = manifest.get("serializer")
+    checksums = manifest.get("sha256")
+    if (
+        serializer not in _FORMATS
+        or not isinstance(manifest.get("backend"), str)
+        or not isinstance(manifest.get("versions"), dict)
+        or not isinstance(checksums, dict)
+        or set(checksums) != {_MODEL, _STATE[serializer]}
+    ):
+        raise ModelLoadError(
+            f"{path} has a damaged manifest.json (its serializer, backend, versions "
+            "or checksums are missing or wrong). Restore the file from a backup or "
+            "save the model again."
+        )
     return manifest
-
-
-def _read_member_or_none(archive, path, name):
-    if name not in archive.namelist():
-        return None
-    return _read_member(archive, path, name)
 
 
 def _registered_backend(manifest, path):
@@ -434,7 +463,10 @@ def _registered_backend(manifest, path):
 
 def _unpickle(data, path):
     try:
-        return joblib.load(io.BytesIO(data))
+        cls, state = joblib.load(io.BytesIO(data))
+        trainer = object.__new__(cls)
+        trainer.__dict__.update(state)
+        return trainer
     except Exception as exc:
         raise ModelLoadError(
             f"Cannot rebuild the trainer stored in {path}: {type(exc).__name__}: "
@@ -528,7 +560,8 @@ def _distributions_of_modules():
     return packages_distributions()
 
 
-def _warn_on_version_changes(recorded, what):
+def warn_on_version_changes(recorded, what):
+    """Warn, naming each package, where ``recorded`` versions differ from ours."""
     if not isinstance(recorded, dict):
         return
     installed = library_versions()

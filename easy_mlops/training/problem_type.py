@@ -47,8 +47,8 @@ def infer_problem_type(y):
     The rules, applied in order:
 
     1. boolean, string, object and categorical targets are classification;
-    2. exactly two distinct values is classification;
-    3. any non-integer number makes it regression;
+    2. any non-integer number makes it regression;
+    3. exactly two distinct values is classification;
     4. integer-valued targets are classification when the number of distinct
        values is at most 10% of the rows (5% above 1,000 rows) and at most
        1,000, regression otherwise.
@@ -88,14 +88,16 @@ def infer_problem_type(y):
     n_samples = y.shape[0]
     uniques = np.unique(y)
     n_unique = uniques.shape[0]
-    if n_unique == 2:
-        return ProblemTypeDecision(
-            "classification", "the target has exactly two distinct values"
-        )
+    # Non-integer numbers first: scikit-learn's classifiers refuse them as
+    # labels, even when there are only two.
     if y.dtype.kind == "f" and not np.all(
         np.mod(uniques[np.isfinite(uniques)], 1) == 0
     ):
         return ProblemTypeDecision("regression", "the target holds non-integer numbers")
+    if n_unique == 2:
+        return ProblemTypeDecision(
+            "classification", "the target has exactly two distinct values"
+        )
     threshold = _RATIO_SMALL_N if n_samples <= _SMALL_N else _RATIO_LARGE_N
     ratio = n_unique / max(n_samples, 1)
     detail = (

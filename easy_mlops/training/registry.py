@@ -3,9 +3,9 @@
 # License: BSD 3 clause
 
 import warnings
-from difflib import get_close_matches
 from importlib.metadata import entry_points
 
+from .._suggest import closest_match
 from .base import BaseTrainingBackend
 from .exceptions import EasyMLOpsWarning
 
@@ -76,8 +76,8 @@ def get_backend(name):
     try:
         return _BACKENDS[name]
     except KeyError:
-        matches = get_close_matches(str(name), list(_BACKENDS), n=1)
-        hint = f" Did you mean {matches[0]!r}?" if matches else ""
+        match = closest_match(name, _BACKENDS)
+        hint = f" Did you mean {match!r}?" if match else ""
         raise ValueError(
             f"Unknown backend {name!r}.{hint} Available backends: "
             f"{', '.join(available_backends())}. Register others with "

@@ -45,7 +45,11 @@ CONSTRAINTS = {
     "cv_folds": [Interval(Integral, 0, None, closed="left")],
     "random_state": ["random_state"],
     "refit": ["boolean"],
-    "n_jobs": [Integral, None],
+    "n_jobs": [
+        Interval(Integral, None, -1, closed="right"),
+        Interval(Integral, 1, None, closed="left"),
+        None,
+    ],
 }
 
 

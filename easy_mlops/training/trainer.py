@@ -5,6 +5,8 @@
 import logging
 from contextlib import contextmanager
 
+import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils import ClassifierTags, RegressorTags
 from sklearn.utils.metaestimators import available_if
@@ -35,11 +37,49 @@ def _predict_proba_available(trainer):
         )
     try:
         backend = trainer._make_backend()
-        if "classification" not in backend._candidate_problem_types():
-            return False
-        return backend.has_predict_proba()
-    except Exception:
+    except (TypeError, ValueError):
         return False
+    return "classification" in backend.candidate_problem_types() and (
+        backend.has_predict_proba()
+    )
+
+
+def _check_array_params(backend):
+    """``validate_data`` arguments for the models a backend trains."""
+    tags = backend.input_tags
+    return {
+        "accept_sparse": ("csr", "csc") if tags.sparse else False,
+        "ensure_all_finite": "allow-nan" if tags.allow_nan else True,
+    }
+
+
+def _plain_target(y):
+    """``y`` without pandas-only dtypes, and whether it was categorical.
+
+    Categories become an array of their values, and nullable dtypes without
+    missing values their NumPy dtype (a ``boolean`` target keeps answering in
+    bools).  Being categorical decides the problem type, so it is reported.
+    """
+    dtype = getattr(y, "dtype", None)
+    if isinstance(dtype, pd.CategoricalDtype):
+        return np.asarray(y), True
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and not pd.isna(y).any():
+        return np.asarray(y, dtype=getattr(dtype, "numpy_dtype", object)), False
+    return y, False
+
+
+def _check_numeric_columns(X, backend):
+    """Name the non-numeric columns of a DataFrame before NumPy trips on them."""
+    if not hasattr(X, "select_dtypes"):
+        return
+    other = X.columns[[not pd.api.types.is_numeric_dtype(d) for d in X.dtypes]]
+    if len(other):
+        raise ValueError(
+            f"X has non-numeric columns {list(map(str, other))}, which backend "
+            f"{backend.name!r} cannot take as they are. Encode them first, e.g. "
+            "make_pipeline(make_column_transformer((OneHotEncoder(), columns), "
+            "remainder='passthrough'), ModelTrainer(...))."
+        )
 
 
 class ModelTrainer(BaseEstimator):
@@ -302,6 +342,14 @@ class ModelTrainer(BaseEstimator):
         return self.training_result_.to_dict()
 
     def _fit(self, X, y, sample_weight, **overrides):
+        y, categorical = _plain_target(y)
+        by_dtype = (
+            categorical
+            and self._resolve_settings(**overrides)["problem_type"] == "auto"
+        )
+        if by_dtype:
+            # The categorical dtype is gone once y is an array; decide now.
+            overrides["problem_type"] = "classification"
         backend = self._make_backend(**overrides)
         backend.check_config()
         with _fitted_state_transaction(self):
@@ -313,6 +361,8 @@ class ModelTrainer(BaseEstimator):
                 y.shape[0],
             )
             result = backend.train(X, y, sample_weight)
+            if by_dtype:
+                result.problem_type_reason = "the target is categorical"
             self.training_result_ = result
             self.problem_type_ = result.problem_type
             self.backend_ = backend
@@ -335,14 +385,8 @@ class ModelTrainer(BaseEstimator):
                 "same number of rows (one target value per row of X)."
             )
         if backend.validates_input:
-            tags = backend.input_tags
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                accept_sparse=("csr", "csc") if tags.sparse else False,
-                ensure_all_finite="allow-nan" if tags.allow_nan else True,
-            )
+            _check_numeric_columns(X, backend)
+            X, y = validate_data(self, X, y, **_check_array_params(backend))
         else:
             # Other frameworks take X as given; only its shape is recorded.
             validate_data(self, X, skip_check_array=True)
@@ -361,14 +405,7 @@ class ModelTrainer(BaseEstimator):
         if not backend.validates_input:
             validate_data(self, X, reset=False, skip_check_array=True)
             return X
-        tags = backend.input_tags
-        return validate_data(
-            self,
-            X,
-            reset=False,
-            accept_sparse=("csr", "csc") if tags.sparse else False,
-            ensure_all_finite="allow-nan" if tags.allow_nan else True,
-        )
+        return validate_data(self, X, reset=False, **_check_array_params(backend))
 
     def predict(self, X):
         """Predict with the final model.
@@ -422,7 +459,8 @@ class ModelTrainer(BaseEstimator):
         -------
         score : float
         """
-        return default_score(self.problem_type_, y, self.predict(X), sample_weight)
+        y_pred = self.predict(X)
+        return default_score(self.problem_type_, y, y_pred, sample_weight)
 
     # -- the make-mlops-easy 0.4 API ---------------------------------------------
 
@@ -449,8 +487,9 @@ class ModelTrainer(BaseEstimator):
     def detect_problem_type(self, y):
         """Return ``"classification"`` or ``"regression"`` for a target.
 
-        Asks the configured backend's ``detect_problem_type`` hook; usable
-        before fit.  An explicit ``problem_type`` is returned as it is.
+        The answer ``fit`` would act on: an explicit ``problem_type``, else a
+        ``model_type`` that does one problem type only, else the configured
+        backend's ``detect_problem_type`` hook.  Usable before fit.
 
         Parameters
         ----------
@@ -467,10 +506,11 @@ class ModelTrainer(BaseEstimator):
         >>> ModelTrainer().detect_problem_type([0.5, 1.7, 2.2, 3.9])
         'regression'
         """
+        y, categorical = _plain_target(y)
         backend = self._make_backend()
-        if backend.config["problem_type"] != "auto":
-            return backend.config["problem_type"]
-        return backend.detect_problem_type(column_or_1d(y))
+        if categorical and backend.config["problem_type"] == "auto":
+            return "classification"
+        return backend.resolve_problem_type(column_or_1d(y))[0]
 
     def select_model(self, problem_type, model_type):
         """The unfitted estimator the catalogue maps to.
@@ -660,15 +700,16 @@ class ModelTrainer(BaseEstimator):
             if self.__sklearn_is_fitted__():
                 problem_types = (self.problem_type_,)
             else:
-                problem_types = backend._candidate_problem_types()
+                problem_types = backend.candidate_problem_types()
             if backend.validates_input:
                 input_tags = backend.input_tags
                 tags.input_tags.allow_nan = input_tags.allow_nan
                 tags.input_tags.sparse = input_tags.sparse
             else:
                 tags.no_validation = True
-        except Exception:
-            # Invalid parameters are reported by fit, not by a tags lookup.
+        except (ImportError, TypeError, ValueError):
+            # Invalid parameters or a missing optional package are reported by
+            # fit, not by a tags lookup.
             return tags
         if "classification" in problem_types:
             tags.classifier_tags = ClassifierTags()
