@@ -4,9 +4,11 @@ import ast
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
+from sklearn.exceptions import FitFailedWarning
 
 import easy_mlops
 from easy_mlops.training.settings import DEFAULTS
@@ -34,6 +36,8 @@ def test_python_examples_run(path, tmp_path, monkeypatch, capsys):
     """Every ```python block of a page runs, in order, in one namespace."""
     monkeypatch.chdir(tmp_path)
     namespace = {"__name__": f"docs_{path.stem}"}
+    # A search whose candidates fail would still "run": make that an error.
+    warnings.simplefilter("error", FitFailedWarning)
     for block in python_blocks(path):
         try:
             exec(compile(block, str(path), "exec"), namespace)

@@ -773,26 +773,18 @@ class EstimatorBackend(BaseTrainingBackend):
         refit = self.config["refit"]
         has_holdout = split.X_test is not None
 
-        # The hold-out fit, the folds and the refit are independent: one batch.
-        jobs = []
+        # The hold-out fit, the folds and the refit are independent: one batch,
+        # the refit (on most rows, so the longest) first so no worker idles
+        # waiting for it at the end.
+        jobs = [("refit", X, y, sample_weight, None, None)] if refit else []
         if has_holdout or not refit:
-            jobs.append(
-                (
-                    "holdout",
-                    split.X_train,
-                    split.y_train,
-                    split.sample_weight_train,
-                    None,
-                    None,
-                )
-            )
+            holdout = (split.X_train, split.y_train, split.sample_weight_train)
+            jobs.append(("holdout", *holdout, None, None))
         default_cv = self.uses_default_cross_validation()
         folds, cv_note = (
             self.cv_folds(y, problem_type=problem_type) if default_cv else ([], None)
         )
         jobs += [("fold", X, y, sample_weight, train, test) for train, test in folds]
-        if refit:
-            jobs.append(("refit", X, y, sample_weight, None, None))
         outcomes = self._run_fits(jobs, problem_type)
         if default_cv:
             cv = self._collect_cv(outcomes, cv_note, problem_type)

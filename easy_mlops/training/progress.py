@@ -63,7 +63,7 @@ def report_progress(callback):
     >>> events[0].total
     5
     >>> [(e.completed, e.role) for e in events]
-    [(0, None), (1, 'holdout'), (2, 'fold'), (3, 'fold'), (4, 'fold'), (5, 'refit')]
+    [(0, None), (1, 'refit'), (2, 'holdout'), (3, 'fold'), (4, 'fold'), (5, 'fold')]
     """
     token = _callback.set(callback)
     try:
