@@ -10,6 +10,7 @@ import functools
 import importlib.metadata
 import importlib.util
 import logging
+import os
 import re
 import sys
 import traceback
@@ -75,6 +76,12 @@ def _user_command(command):
             logger.setLevel(logging.DEBUG)
         try:
             return command(*args, **kwargs)
+        except BrokenPipeError:
+            # The reader closed the pipe (`easy-mlops predict ... | head`): say
+            # nothing, and send what is left to devnull so that the flush at
+            # exit does not fail again.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(1)
         except _USER_ERRORS as exc:
             if debug:
                 traceback.print_exc()

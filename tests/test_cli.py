@@ -140,3 +140,24 @@ def test_init_writes_the_defaults_and_backends_lists_the_catalogue(workdir):
     listing = run(workdir, "backends")
     assert listing.returncode == 0, listing.stderr
     assert "logistic_regression" in listing.stdout and "sklearn" in listing.stdout
+
+
+def test_a_closed_pipe_is_not_reported_as_an_error(tmp_path):
+    data = tmp_path / "rows.csv"
+    # Far more output than a pipe buffers, so the writer meets the closed pipe.
+    data.write_text("a\n" + "".join(f"{i}\n" for i in range(200_000)))
+    model = tmp_path / "m.easymlops"
+    code = (
+        "import pandas as pd\n"
+        "from easy_mlops import ModelTrainer\n"
+        "X = pd.DataFrame({'a': range(400)}); y = X['a'] % 2\n"
+        "trainer = ModelTrainer(model_type='logistic_regression', cv_folds=0)\n"
+        f"trainer.fit(X, y).save_model({str(model)!r})\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    command = f"{sys.executable} -m easy_mlops predict {model} {data} | head -n 2"
+    result = subprocess.run(
+        ["bash", "-c", command], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines()[0] == "prediction"
+    assert "Broken pipe" not in result.stderr and "Error" not in result.stderr

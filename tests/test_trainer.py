@@ -654,7 +654,11 @@ def test_nan_in_X_suggests_an_imputer(classification_data):
     X, y = classification_data
     X = X.copy()
     X[0, 0] = np.nan
-    with pytest.raises(ValueError, match="Input X contains NaN(.|\n)*imputer"):
+    message = (
+        "model_type 'logistic_regression' of backend 'sklearn' cannot take missing "
+        "values. Input X contains NaN(.|\n)*imputer"
+    )
+    with pytest.raises(ValueError, match=message):
         ModelTrainer(model_type="logistic_regression").fit(X, y)
     trainer = ModelTrainer(
         {"model_params": {"max_iter": 10}},

@@ -386,7 +386,15 @@ class ModelTrainer(BaseEstimator):
             )
         if backend.validates_input:
             _check_numeric_columns(X, backend)
-            X, y = validate_data(self, X, y, **_check_array_params(backend))
+            try:
+                X, y = validate_data(self, X, y, **_check_array_params(backend))
+            except ValueError as exc:
+                if "Input X contains NaN" not in str(exc):
+                    raise
+                raise ValueError(
+                    f"model_type {backend.config['model_type']!r} of backend "
+                    f"{backend.name!r} cannot take missing values. {exc}"
+                ) from None
         else:
             # Other frameworks take X as given; only its shape is recorded.
             validate_data(self, X, skip_check_array=True)
