@@ -343,14 +343,12 @@ class ModelTrainer(BaseEstimator):
 
     def _fit(self, X, y, sample_weight, **overrides):
         y, categorical = _plain_target(y)
-        by_dtype = (
-            categorical
-            and self._resolve_settings(**overrides)["problem_type"] == "auto"
-        )
+        settings = self._resolve_settings(**overrides)
+        by_dtype = categorical and settings["problem_type"] == "auto"
         if by_dtype:
             # The categorical dtype is gone once y is an array; decide now.
-            overrides["problem_type"] = "classification"
-        backend = self._make_backend(**overrides)
+            settings["problem_type"] = "classification"
+        backend = registry.get_backend(settings["backend"])(settings)
         backend.check_config()
         with _fitted_state_transaction(self):
             X, y, sample_weight = self._validate_fit_data(backend, X, y, sample_weight)
