@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 from sklearn.utils._param_validation import (
+    HasMethods,
     Interval,
     StrOptions,
     _Booleans,
@@ -50,6 +51,8 @@ _KEY_NOTES = {
     "random_state": "Seed of the split, the folds and the estimator",
     "refit": "Refit the final model on all rows",
     "n_jobs": "Parallel fits (null: 1; -1: every core)",
+    "preprocessing": "Encode text, categories, dates and missing values with "
+    "skrub (auto) or give the model the columns as they are (none)",
 }
 
 
@@ -288,6 +291,9 @@ def _describe(constraint):
         ]
     if isinstance(constraint, _Booleans):
         return ["true or false"]
+    if isinstance(constraint, HasMethods):
+        # A transformer instance cannot be written in YAML, so it is not offered.
+        return []
     if isinstance(constraint, _NoneConstraint):
         return ["null"]
     if isinstance(constraint, _InstancesOf):

@@ -112,6 +112,10 @@ class BaseTrainingBackend(ABC):
 
     def __init__(self, config):
         self.config = dict(config)
+        #: The :class:`~easy_mlops.training.preprocessing.Preprocessing` every
+        #: fit puts in front of the estimator, or None; ModelTrainer sets it
+        #: from the ``preprocessing`` setting and the data before ``train``.
+        self.preprocessing = None
 
     @abstractmethod
     def train(self, X, y, sample_weight=None):
@@ -733,11 +737,22 @@ class EstimatorBackend(BaseTrainingBackend):
         fit = self.build_estimator(problem_type).fit
         return "sample_weight" in inspect.signature(fit).parameters
 
-    def fit_model(self, X, y, sample_weight=None, *, problem_type):
+    def build_model(self, problem_type):
+        """:meth:`build_estimator` behind the preprocessing, if one runs."""
         estimator = self.build_estimator(problem_type)
+        if self.preprocessing is None:
+            return estimator
+        return self.preprocessing.wrap(estimator)
+
+    def fit_model(self, X, y, sample_weight=None, *, problem_type):
+        model = self.build_model(problem_type)
         if sample_weight is None:
-            return estimator.fit(X, y)
-        return estimator.fit(X, y, sample_weight=sample_weight)
+            return model.fit(X, y)
+        key = "sample_weight"
+        if self.preprocessing is not None:
+            # A Pipeline routes fit parameters to a step by its name.
+            key = f"{model.steps[-1][0]}__sample_weight"
+        return model.fit(X, y, **{key: sample_weight})
 
     def model_name(self, model):
         return type(unwrap(model)).__name__

@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from numbers import Integral, Real
 
 from sklearn.utils._param_validation import (
+    HasMethods,
     Interval,
     StrOptions,
     validate_parameter_constraints,
 )
 
+from .preprocessing import PREPROCESSING_OPTIONS
 from .problem_type import PROBLEM_TYPES
 
 __all__ = ["DEFAULTS", "SHARED_KEYS", "resolve_settings"]
@@ -31,6 +33,7 @@ DEFAULTS = {
     "random_state": 42,
     "refit": True,
     "n_jobs": None,
+    "preprocessing": "auto",
 }
 
 #: The keys shared by every backend, in signature order.
@@ -49,6 +52,10 @@ CONSTRAINTS = {
         Interval(Integral, None, -1, closed="right"),
         Interval(Integral, 1, None, closed="left"),
         None,
+    ],
+    "preprocessing": [
+        StrOptions(set(PREPROCESSING_OPTIONS)),
+        HasMethods(["fit", "transform"]),
     ],
 }
 
