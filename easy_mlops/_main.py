@@ -460,7 +460,9 @@ def _check_output_path(path):
         raise DataError(
             f"The output path {path} cannot be created: {parent} is a file."
         )
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+    if not os.access(parent, os.W_OK) or (
+        path.exists() and not os.access(path, os.W_OK)
+    ):
         raise DataError(f"The output path {path} is not writable.")
 
 

@@ -82,8 +82,10 @@ def read_table(path, *, na_values=DEFAULT_NA_VALUES, encoding="utf-8"):
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "data.csv"
     >>> _ = path.write_text(",size,city\\n0,1.5,Paris\\n1,?,Lyon\\n")
     >>> table = read_table(path)
-    >>> table.frame["size"].isna().tolist(), table.notes
-    ([False, True], ["Column 'Unnamed: 0' holds the row numbers (as DataFrame.to_csv writes them): used as the index, not as a feature."])
+    >>> table.frame["size"].isna().tolist()
+    [False, True]
+    >>> print(table.notes[0])
+    Column 'Unnamed: 0' holds the row numbers (as DataFrame.to_csv writes them): ...
     """
     suffix = path.suffix.lower()
     try:
@@ -244,9 +246,7 @@ def check_numeric_cells(frame, source):
     """Name the column and file of a cell a numeric model cannot read."""
     for name in frame.columns:
         column = frame[name]
-        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(
-            column
-        ):
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
             continue
         converted = pd.to_numeric(column, errors="coerce")
         bad = column[converted.isna() & column.notna()]

@@ -742,7 +742,7 @@ class EstimatorBackend(BaseTrainingBackend):
         estimator = self.build_estimator(problem_type)
         if self.preprocessing is None:
             return estimator
-        return self.preprocessing.wrap(estimator)
+        return self.preprocessing.wrap(estimator, self.config["random_state"])
 
     def fit_model(self, X, y, sample_weight=None, *, problem_type):
         model = self.build_model(problem_type)

@@ -46,8 +46,8 @@ _KIND_NAMES = {
 _KIND_REASONS = {
     "numeric": "numbers (numbers written as text are parsed)",
     "datetime": "dates or times (parsed from text where needed), split into parts",
-    "low_cardinality": "few distinct values (at most {threshold}): encoded as categories",
-    "high_cardinality": "many distinct strings (more than {threshold}): text embedding",
+    "low_cardinality": "at most {threshold} distinct values: encoded as categories",
+    "high_cardinality": "over {threshold} distinct strings: text embedding",
     "specific": "a transformer chosen for this column",
 }
 
@@ -85,24 +85,55 @@ class Preprocessing:
     transformer: object = None
     reason: str = ""
 
-    def wrap(self, estimator):
+    def wrap(self, estimator, random_state=None):
         """A new, unfitted pipeline of the preprocessing and ``estimator``.
 
         ``estimator`` may be wrapped (e.g. to encode labels); the skrub
         vectorizer is chosen for the estimator inside, as skrub would for it.
+        Every ``random_state`` of the preprocessing steps left at None (e.g.
+        the text embedding's) is set to ``random_state``, so that fits repeat.
         """
         from sklearn.base import clone
         from sklearn.pipeline import Pipeline, make_pipeline
+        from sklearn.preprocessing import OrdinalEncoder
 
         from .label_encoding import unwrap
 
         if self.kind == "transformer":
-            return make_pipeline(clone(self.transformer), estimator)
-        from skrub import tabular_pipeline
+            pipeline = make_pipeline(clone(self.transformer), estimator)
+        else:
+            from skrub import tabular_pipeline
 
-        pipeline = tabular_pipeline(unwrap(estimator))
-        steps = [*pipeline.steps[:-1], (pipeline.steps[-1][0], estimator)]
-        return Pipeline(steps)
+            skrub_pipeline = tabular_pipeline(unwrap(estimator))
+            *steps, (last, _) = skrub_pipeline.steps
+            if isinstance(
+                getattr(steps[-1][1], "low_cardinality", None), OrdinalEncoder
+            ):
+                steps.append(("writablearray", _writable_array()))
+            pipeline = Pipeline([*steps, (last, estimator)])
+        if random_state is not None:
+            last = pipeline.steps[-1][0]
+            seeds = {
+                name: random_state
+                for name, value in pipeline.get_params().items()
+                if name.endswith("random_state")
+                and not name.startswith(f"{last}__")
+                and value is None
+            }
+            pipeline.set_params(**seeds)
+        return pipeline
+
+
+def _writable_array():
+    """A step that hands the model a writable NumPy array.
+
+    A one-block dataframe of float columns (e.g. only ordinal-encoded
+    categories) turns into a read-only array under pandas' copy-on-write, and
+    scikit-learn's tree models fail on read-only input with missing values.
+    """
+    from sklearn.preprocessing import FunctionTransformer
+
+    return FunctionTransformer(np.array, feature_names_out="one-to-one")
 
 
 def resolve_preprocessing(setting, X, *, accepts_raw_input, allow_nan):
@@ -130,8 +161,8 @@ def resolve_preprocessing(setting, X, *, accepts_raw_input, allow_nan):
     >>> import pandas as pd
     >>> from easy_mlops.training.preprocessing import resolve_preprocessing
     >>> X = pd.DataFrame({"size": [1.0, 2.0], "city": ["Paris", "Lyon"]})
-    >>> resolve_preprocessing("auto", X, accepts_raw_input=False, allow_nan=False)
-    Preprocessing(kind='skrub', transformer=None, reason="X has non-numeric column(s) ['city']")
+    >>> resolve_preprocessing("auto", X, accepts_raw_input=False, allow_nan=False).reason
+    "X has non-numeric column(s) ['city']"
     >>> print(resolve_preprocessing("auto", X[["size"]], accepts_raw_input=False,
     ...                             allow_nan=False))
     None

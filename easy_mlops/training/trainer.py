@@ -428,8 +428,8 @@ class ModelTrainer(BaseEstimator):
                 result.preprocessing = backend.preprocessing.reason
                 names = getattr(self, "feature_names_in_", None)
                 if names is not None:
-                    result.column_treatment, result.column_reasons = (
-                        column_treatment(result.model, list(names), X)
+                    result.column_treatment, result.column_reasons = column_treatment(
+                        result.model, list(names), X
                     )
                     _warn_identifier_columns(X, result.column_treatment)
             self.training_result_ = result
