@@ -2,6 +2,7 @@
 
 import re
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,8 +13,10 @@ from hypothesis import strategies as st
 from easy_mlops import ModelTrainer
 from easy_mlops.training import ProblemTypeWarning, SmallDataWarning
 from easy_mlops.training.problem_type import ProblemTypeDecision, infer_problem_type
+from easy_mlops.training.settings import DEFAULTS
 
 FEW_TREES = {"model_params": {"n_estimators": 3}}
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
@@ -50,7 +53,7 @@ def test_rule(y, expected, reason):
 
 def heavy_tailed_counts(rng, n):
     # Home runs per player: most near zero, a long right tail capped at 73.
-    return np.minimum(rng.negative_binomial(0.9, 0.9 / (0.9 + 11), n), 73)
+    return np.minimum(rng.negative_binomial(0.8, 1 / 11, n), 73)
 
 
 CORPUS = {
@@ -126,6 +129,21 @@ def test_corpus(case, seed, scale):
         assert len(messages) == 1
         assert f'Set problem_type="{other}"' in messages[0]
         assert f"--problem-type {other}" in messages[0]
+
+
+def test_the_user_guide_table_shows_the_corpus():
+    text = (ROOT / "docs" / "user_guide.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| ([^|]+?) \| [^|]+ \| ([\d,]+) \| ([a-z, ]+) \|", text, re.M)
+    assert [name for name, _, _ in rows] == [
+        name for name in CORPUS if name != "rooms per home, peaked"
+    ]
+    for name, rows_text, detected in rows:
+        n_rows, build, _, _ = CORPUS[name]
+        assert int(rows_text.replace(",", "")) == n_rows
+        y = build(np.random.default_rng(0), n_rows)
+        splits = {key: DEFAULTS[key] for key in ("test_size", "cv_folds")}
+        decision = infer_problem_type(y, **splits)
+        assert detected == decision.problem_type + (", warns" * decision.close_call)
 
 
 def test_the_reason_is_recorded_in_the_training_result():
