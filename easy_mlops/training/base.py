@@ -324,12 +324,22 @@ class BaseTrainingBackend(ABC):
                 f"model_type {self.config['model_type']!r} does {supported[0]} only"
             )
         if type(self).detect_problem_type is BaseTrainingBackend.detect_problem_type:
-            decision = infer_problem_type(y)
+            decision = infer_problem_type(
+                y, test_size=self.config["test_size"], cv_folds=self.config["cv_folds"]
+            )
             if decision.close_call:
+                chosen = decision.problem_type
+                other, doubt = (
+                    ("regression", "a quantity")
+                    if chosen == "classification"
+                    else ("classification", "class labels")
+                )
                 warnings.warn(
-                    f"Detected problem_type={decision.problem_type!r} in a close "
-                    f"call: {decision.reason}. Set problem_type='classification' "
-                    "or 'regression' to choose explicitly.",
+                    f'Detected problem_type="{chosen}" from {decision.reason}. '
+                    f'Set problem_type="{other}" '
+                    f"(--problem-type {other} on the command line) if the target "
+                    f'is {doubt}, or problem_type="{chosen}" to keep this '
+                    "choice without this warning.",
                     ProblemTypeWarning,
                     stacklevel=3,
                 )
