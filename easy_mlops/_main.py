@@ -37,6 +37,7 @@ from ._version import __version__
 from .config import load_config, write_default_config
 from .training import ModelTrainer, registry
 from .training.metrics import compute_metrics
+from .training.persistence import check_save_path
 from .training.progress import report_progress
 from .training.settings import resolve_settings
 
@@ -142,6 +143,7 @@ def train(data, target, config_path, output, report_dir, quiet):
     Without DATA, trains on scikit-learn's bundled breast-cancer table.
     """
     out = Console(quiet=quiet, highlight=False, soft_wrap=True)
+    check_save_path(output)
     trainer = ModelTrainer(load_config(config_path) if config_path else {})
     if data is None:
         frame, source = _demo_frame(), "the bundled breast-cancer demo data"
@@ -199,10 +201,15 @@ def train(data, target, config_path, output, report_dir, quiet):
     type=click.Path(dir_okay=False, path_type=Path),
     help="CSV file for the predictions.  [default: standard output]",
 )
+@click.option(
+    "--secure",
+    is_flag=True,
+    help="Load only pickle-free (format='skops') models; refuse any other file.",
+)
 @_user_command
-def predict(model, data, output):
+def predict(model, data, output, secure):
     """Predict DATA (CSV or Parquet) with a saved MODEL; write CSV."""
-    trainer = _load_model(model)
+    trainer = _load_model(model, secure)
     X = _features_for(trainer, _read_table(data), str(data))
     predictions = pd.DataFrame({"prediction": trainer.predict(X)})
     if output is None:
@@ -221,10 +228,15 @@ def predict(model, data, output):
     help="Target column.  [default: the one column the model does not use, "
     "else the last column]",
 )
+@click.option(
+    "--secure",
+    is_flag=True,
+    help="Load only pickle-free (format='skops') models; refuse any other file.",
+)
 @_user_command
-def evaluate(model, data, target):
+def evaluate(model, data, target, secure):
     """Score a saved MODEL on labelled DATA (CSV or Parquet)."""
-    trainer = _load_model(model)
+    trainer = _load_model(model, secure)
     frame, source = _read_table(data), str(data)
     if target is None:
         unused = [c for c in frame.columns if c not in _feature_names(trainer)]
@@ -413,10 +425,10 @@ def _target_like_training(trainer, y, target):
     return labels
 
 
-def _load_model(path):
+def _load_model(path, secure):
     from .training import load_model
 
-    return load_model(path)
+    return load_model(path, secure=secure)
 
 
 # -- output --------------------------------------------------------------------

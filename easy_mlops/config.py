@@ -17,13 +17,13 @@ from numbers import Integral
 from pathlib import Path
 
 import yaml
+from numpy.random import RandomState
 from sklearn.utils._param_validation import (
     Interval,
     StrOptions,
     _Booleans,
     _InstancesOf,
     _NoneConstraint,
-    _RandomStates,
     make_constraint,
 )
 
@@ -278,14 +278,9 @@ def _describe(constraint):
             return [f"{kind} {sign} {_num(left)}"]
         sign = "<=" if constraint.closed in ("right", "both") else "<"
         return [f"{kind} {sign} {_num(right)}"]
-    if isinstance(constraint, _RandomStates):
+    if isinstance(constraint, _InstancesOf) and constraint.type is RandomState:
         # A RandomState instance cannot be written in YAML, so it is not offered.
-        return [
-            phrase
-            for inner in constraint._constraints
-            if not isinstance(inner, _InstancesOf)
-            for phrase in _describe(inner)
-        ]
+        return []
     if isinstance(constraint, _Booleans):
         return ["true or false"]
     if isinstance(constraint, _NoneConstraint):
