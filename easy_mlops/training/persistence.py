@@ -180,8 +180,8 @@ def load_model(
         if secure and serializer != "skops":
             raise ModelLoadError(
                 f"{path} was saved with format={serializer!r}, which holds "
-                "pickles, and secure=True loads only format='skops' files. Nothing "
-                "was read from it. If you trust the file, load it without "
+                "pickles, and secure=True loads only format='skops' files; only "
+                "its manifest was read. If you trust the file, load it without "
                 "secure=True and save it again with format='skops'."
             )
         pickle_free = secure or serializer == "skops"
