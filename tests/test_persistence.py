@@ -16,7 +16,6 @@ import sys
 import threading
 import time
 import zipfile
-from pathlib import Path
 
 import joblib
 import numpy as np
@@ -466,7 +465,8 @@ def test_a_byte_flip_is_a_model_load_error_or_changes_nothing(
     original = saved.read_bytes()
     with zipfile.ZipFile(saved) as archive:
         directory = archive.start_dir
-    offsets = [*range(0, directory, max(1, directory // 60)), *range(directory, len(original))]
+    step = max(1, directory // 60)
+    offsets = [*range(0, directory, step), *range(directory, len(original))]
     refused = 0
     for offset in offsets:
         damaged = bytearray(original)

@@ -159,7 +159,7 @@ def test_secure_loads_a_genuine_skops_file(skops_file, linear, data):
     np.testing.assert_array_equal(loaded.predict(data[0]), linear.predict(data[0]))
 
 
-# -- 2. signed artifacts -------------------------------------------------------------------
+# -- 2. signed artifacts ---------------------------------------------------------------
 
 
 def test_signed_round_trip(tmp_path, linear, data):
@@ -226,7 +226,7 @@ def test_an_unusable_key_is_refused(tmp_path, linear, key, error):
     assert not (tmp_path / "m").exists()
 
 
-# -- 3. bounded reading: zip bombs ---------------------------------------------------
+# -- 3. bounded reading: zip bombs -----------------------------------------------------
 
 
 def write_filler(archive, name, n_bytes, filler=b"\0", prefix=b"", suffix=b""):
@@ -352,7 +352,7 @@ def test_a_member_name_given_twice_is_refused(tmp_path, linear):
         inspect_model(path)
 
 
-# -- 4. bounded YAML ---------------------------------------------------------------
+# -- 4. bounded YAML -------------------------------------------------------------------
 
 
 def run_load_config(path, timeout=60, measure=True):
@@ -435,7 +435,7 @@ def test_yaml_python_tags_do_not_run(tmp_path, marker):
     assert not marker.exists()
 
 
-# -- 5. bare pickles -----------------------------------------------------------------
+# -- 5. bare pickles -------------------------------------------------------------------
 
 
 def test_a_bare_pickle_is_never_unpickled(tmp_path, marker):
@@ -448,7 +448,7 @@ def test_a_bare_pickle_is_never_unpickled(tmp_path, marker):
     assert not marker.exists()
 
 
-# -- the command line -------------------------------------------------------------------
+# -- the command line ------------------------------------------------------------------
 
 
 def test_cli_secure_flag_refuses_a_joblib_file_in_one_line(

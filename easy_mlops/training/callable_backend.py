@@ -160,9 +160,7 @@ class CallableBackend(EstimatorBackend):
         if self.config["cv_folds"] <= 1:
             return CrossValidationResult()
         if trained is None:
-            trained = self.fit_model(
-                X, y, sample_weight, problem_type=problem_type
-            )
+            trained = self.fit_model(X, y, sample_weight, problem_type=problem_type)
         metrics = _metrics_dict(cv_fn(trained, X, y, self.config), "cv_fn")
         return CrossValidationResult(scoring="cv_fn", extra_metrics=metrics)
 

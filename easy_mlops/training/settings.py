@@ -38,7 +38,6 @@ DEFAULTS = {
 SHARED_KEYS = tuple(DEFAULTS)
 
 
-
 class _NumberInterval(Interval):
     """An ``Interval`` that refuses booleans.
 
