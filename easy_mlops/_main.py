@@ -200,7 +200,9 @@ def train(
     from .training import ModelTrainer
 
     out = Console(quiet=quiet, highlight=False, soft_wrap=True)
-    _check_output_path(output)
+    from .training.persistence import check_save_path
+
+    check_save_path(output)
     trainer = ModelTrainer(load_config(config_path) if config_path else {})
     trainer.set_params(**{k: v for k, v in overrides.items() if v is not None})
     if data is None:
@@ -282,15 +284,20 @@ def train(
     help="Column of DATA to write before the predictions.  Repeatable.  "
     "[default: the --id columns given to train, where DATA has them]",
 )
+@click.option(
+    "--secure",
+    is_flag=True,
+    help="Load only pickle-free (format='skops') models; refuse any other file.",
+)
 @_reading_options
 @_user_command
-def predict(model, data, output, ids, na_values, encoding):
+def predict(model, data, output, ids, secure, na_values, encoding):
     """Predict DATA (CSV, TSV or Parquet) with a saved MODEL; write CSV."""
     import pandas as pd
 
     from ._tables import DataError
 
-    trainer = _load_model(model)
+    trainer = _load_model(model, secure)
     table = _read(data, na_values, encoding)
     frame = table.frame
     if ids:
@@ -322,16 +329,21 @@ def predict(model, data, output, ids, na_values, encoding):
     "-t",
     help="Target column.  [default: the target column the model was trained on]",
 )
+@click.option(
+    "--secure",
+    is_flag=True,
+    help="Load only pickle-free (format='skops') models; refuse any other file.",
+)
 @_reading_options
 @_user_command
-def evaluate(model, data, target, na_values, encoding):
+def evaluate(model, data, target, secure, na_values, encoding):
     """Score a saved MODEL on labelled DATA (CSV, TSV or Parquet)."""
     from rich.console import Console
 
     from ._tables import DataError, did_you_mean
     from .training.metrics import compute_metrics
 
-    trainer = _load_model(model)
+    trainer = _load_model(model, secure)
     table = _read(data, na_values, encoding)
     frame, source = table.frame, table.source
     final = _final_step(trainer)
@@ -515,10 +527,10 @@ def _target_like_training(trainer, y, target):
     return labels
 
 
-def _load_model(path):
+def _load_model(path, secure):
     from .training import load_model
 
-    return load_model(path)
+    return load_model(path, secure=secure)
 
 
 # -- output --------------------------------------------------------------------

@@ -373,6 +373,18 @@ class BaseTrainingBackend(ABC):
                 "at least two. Check the target column, or set "
                 "problem_type='regression' if it is a numeric quantity."
             )
+        # With more distinct labels than half the rows, labels have fewer than
+        # two rows on average: nothing to learn or evaluate, and a model that
+        # grows with the labels.  Up to 20 classes pass, for tiny examples.
+        n_rows = y.shape[0]
+        if classes.shape[0] > max(n_rows / 2, 20):
+            raise ValueError(
+                f"y has {classes.shape[0]} distinct labels in {n_rows} rows, more "
+                "than half the number of rows: fewer than two rows per label, too "
+                "few to learn or evaluate a classifier. Is the target an ID column? "
+                "Choose another target column, or set problem_type='regression' if "
+                "it is a numeric quantity."
+            )
         return classes
 
     def cv_folds(self, y, *, problem_type):
@@ -691,7 +703,7 @@ class EstimatorBackend(BaseTrainingBackend):
         available = estimator.get_params(deep=False)
         if "random_state" in available:
             model_params.setdefault("random_state", self.config["random_state"])
-        _check_param_names(model_params, available, estimator_class.__name__)
+        _check_param_names(model_params, available, estimator_class)
         estimator.set_params(**model_params)
         if spec.encode_labels and problem_type == "classification":
             estimator = EncodedLabelClassifier(estimator)
@@ -858,13 +870,21 @@ class EstimatorBackend(BaseTrainingBackend):
         )
 
 
-def _check_param_names(params, available, estimator_name):
+def _check_param_names(params, available, estimator_class):
+    """Refuse parameter names the estimator does not take.
+
+    An estimator whose constructor takes ``**kwargs`` (LightGBM, XGBoost)
+    accepts names beyond ``get_params``, such as LightGBM's aliases.
+    """
+    parameters = inspect.signature(estimator_class.__init__).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return
     unknown = sorted(set(params) - set(available))
     if unknown:
         hint = "".join(_did_you_mean(name, available) for name in unknown)
         raise ValueError(
-            f"Unknown model_params for {estimator_name}: {unknown}.{hint} Valid "
-            f"parameters are: {sorted(available)}."
+            f"Unknown model_params for {estimator_class.__name__}: {unknown}."
+            f"{hint} Valid parameters are: {sorted(available)}."
         )
 
 

@@ -12,7 +12,6 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import ClassifierTags, RegressorTags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
-    _check_sample_weight,
     _num_samples,
     check_array,
     check_is_fitted,
@@ -33,6 +32,7 @@ from .preprocessing import (
     resolve_preprocessing,
 )
 from .settings import SHARED_KEYS, resolve_settings
+from .validation import check_sample_weight, check_target_values
 
 __all__ = ["ModelTrainer"]
 
@@ -482,9 +482,8 @@ class ModelTrainer(BaseEstimator):
             # Other frameworks take X as given; only its shape is recorded.
             validate_data(self, X, skip_check_array=True)
             y = _check_target_array(y)
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, y)
-        return X, y, sample_weight
+        check_target_values(y)
+        return X, y, check_sample_weight(sample_weight, y)
 
     # -- prediction ------------------------------------------------------------
 
@@ -601,6 +600,7 @@ class ModelTrainer(BaseEstimator):
         'regression'
         """
         y, categorical = _plain_target(y)
+        check_target_values(y, min_rows=1, purpose="detect a problem type")
         backend = self._make_backend()
         if categorical and backend.config["problem_type"] == "auto":
             return "classification"
@@ -679,7 +679,7 @@ class ModelTrainer(BaseEstimator):
 
     # -- persistence -----------------------------------------------------------
 
-    def save_model(self, path, *, format="joblib"):
+    def save_model(self, path, *, format="joblib", signing_key=None):
         """Save the fitted trainer to one self-contained, version-checked file.
 
         The file holds the final model (stored by the backend's
@@ -696,7 +696,13 @@ class ModelTrainer(BaseEstimator):
             ``"skops"`` stores no pickle: the model with skops
             (``pip install "easy-mlops[secure]"``) and the state as JSON, so
             loading rebuilds only trusted types.  For scikit-learn-family
-            backends.
+            backends.  ``"joblib"`` pickles, and loading a pickle runs code
+            from the file: load those only from sources you trust.
+        signing_key : str or bytes, default=None
+            Sign the file with HMAC-SHA256 under this secret, so that
+            ``load_model`` with the key refuses a file changed or made by
+            anyone without it.  Defaults to the environment variable
+            ``EASY_MLOPS_SIGNING_KEY`` when that is set and not empty.
 
         Returns
         -------
@@ -708,8 +714,9 @@ class ModelTrainer(BaseEstimator):
         sklearn.exceptions.NotFittedError
             If the trainer is not fitted.
         ModelSaveError
-            If a config value cannot be pickled (the message names the key)
-            or the backend fails to write the model.
+            If a config value cannot be stored (the message names the key),
+            the backend fails to write the model, or the path cannot be
+            written (the message names it).
 
         Examples
         --------
@@ -725,9 +732,11 @@ class ModelTrainer(BaseEstimator):
         """
         from .persistence import save_model
 
-        return save_model(self, path, format=format)
+        return save_model(self, path, format=format, signing_key=signing_key)
 
-    def load_model(self, path, *, trusted=None):
+    def load_model(
+        self, path, *, secure=False, trusted=None, signing_key=None, **limits
+    ):
         """Load a saved model into this trainer and return it.
 
         Parameters, settings and fitted state all come from the file (the
@@ -739,8 +748,17 @@ class ModelTrainer(BaseEstimator):
         ----------
         path : str or path-like
             A file written by :meth:`save_model`.
-        trusted : list of str, default=None
+        secure : bool, default=False
+            Load only ``format="skops"`` files, which hold no pickle; any
+            other file is refused before it is read.
+        trusted : str or list of str, default=None
             For skops files: types to trust after review.
+        signing_key : str or bytes, default=None
+            Load only files signed with this key (default: the environment
+            variable ``EASY_MLOPS_SIGNING_KEY``).
+        **limits
+            ``max_member_bytes`` and ``max_compression_ratio``, as for
+            :func:`easy_mlops.training.load_model`.
 
         Returns
         -------
@@ -751,11 +769,14 @@ class ModelTrainer(BaseEstimator):
         ------
         ModelLoadError
             If the file is missing, truncated, corrupted, not an artifact,
-            from a newer format, or needs a backend that is not registered.
+            from a newer format, over the size limits, refused by ``secure``
+            or ``signing_key``, or needs a backend that is not registered.
         """
         from .persistence import load_model
 
-        loaded = load_model(path, trusted=trusted)
+        loaded = load_model(
+            path, secure=secure, trusted=trusted, signing_key=signing_key, **limits
+        )
         state = vars(self)
         state.clear()
         state.update(vars(loaded))
