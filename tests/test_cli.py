@@ -375,3 +375,22 @@ def test_help_answers_without_importing_the_libraries():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip().endswith("[]")
+
+
+def test_predict_and_evaluate_take_a_saved_pipeline(workdir):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from easy_mlops import ModelTrainer, save_model
+
+    frame = pd.read_csv(workdir / "prices.csv")
+    X, y = frame.drop(columns="price"), frame["price"]
+    pipe = make_pipeline(StandardScaler(), ModelTrainer(cv_folds=0)).fit(X, y)
+    save_model(pipe, workdir / "pipe.easymlops")
+    predicted = run(workdir, "predict", "pipe.easymlops", "prices.csv")
+    assert predicted.returncode == 0, predicted.stderr
+    values = pd.read_csv(io.StringIO(predicted.stdout))["prediction"]
+    np.testing.assert_allclose(values, pipe.predict(X), rtol=1e-6)
+    evaluated = run(workdir, "evaluate", "pipe.easymlops", "prices.csv")
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "target 'price'" in evaluated.stdout and "r2_score" in evaluated.stdout

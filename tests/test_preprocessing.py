@@ -351,7 +351,7 @@ def test_any_mix_of_column_kinds_and_gaps_trains_and_predicts_by_name(
         gaps = rng.random(n) < missing
         values[gaps] = None
         columns[f"{kind}_{i}"] = values
-    X = pd.DataFrame(columns).convert_dtypes(convert_integer=False)
+    X = pd.DataFrame(columns).infer_objects()
     y = np.tile(["p", "q"], n // 2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -361,3 +361,34 @@ def test_any_mix_of_column_kinds_and_gaps_trains_and_predicts_by_name(
     assert set(predictions) <= {"p", "q"}
     if trainer.training_result_.column_treatment is not None:
         assert set(trainer.training_result_.column_treatment) == set(X.columns)
+
+
+def test_a_user_pipeline_ending_in_a_trainer_is_one_artifact(table, tmp_path):
+    from sklearn.compose import make_column_transformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    from easy_mlops import inspect_model, save_model
+    from easy_mlops.training import ModelSaveError
+
+    X, y = table
+    X = X[["size", "city"]].fillna({"size": 0.0, "city": "unknown"})
+    pipe = make_pipeline(
+        make_column_transformer(
+            (OneHotEncoder(handle_unknown="ignore"), ["city"]), remainder="passthrough"
+        ),
+        ModelTrainer(FAST, cv_folds=2),
+    ).fit(X, y)
+    path = save_model(pipe, tmp_path / "pipe.easymlops")
+    loaded = load_model(path)
+    assert isinstance(loaded, Pipeline)
+    assert isinstance(loaded.steps[-1][1], ModelTrainer)
+    np.testing.assert_array_equal(loaded.predict(X), pipe.predict(X))
+    manifest = inspect_model(path)
+    assert manifest["pipeline"] == ["columntransformer", "modeltrainer"]
+    assert manifest["feature_names"] == ["size", "city"]
+    with pytest.raises(ModelSaveError, match="format='joblib' only"):
+        save_model(pipe, tmp_path / "pipe.skops", format="skops")
+    with pytest.raises(ModelSaveError, match="last step is StandardScaler"):
+        save_model(make_pipeline(StandardScaler()), tmp_path / "bad.easymlops")
+    assert not (tmp_path / "bad.easymlops").exists()

@@ -63,6 +63,8 @@ _FORMAT_NAME = "easy_mlops.model"
 _MANIFEST = "manifest.json"
 _MODEL = "model"
 _STATE = {"joblib": "trainer.joblib", "skops": "trainer.json"}
+# A Pipeline's steps before its ModelTrainer (format="joblib" only).
+_PIPELINE = "pipeline.joblib"
 _FORMATS = tuple(_STATE)
 _LIBRARIES = {
     "easy_mlops": "easy-mlops",
@@ -74,13 +76,20 @@ _LIBRARIES = {
 
 
 def save_model(trainer, path, *, format="joblib", signing_key=None):
-    """Write a fitted trainer to one file; see ``ModelTrainer.save_model``."""
+    """Write a fitted trainer to one file; see ``ModelTrainer.save_model``.
+
+    ``trainer`` may also be a fitted scikit-learn ``Pipeline`` whose last
+    step is a ``ModelTrainer`` (preprocessing you built): its other steps are
+    stored beside the trainer (``format="joblib"`` only), and
+    :func:`load_model` returns the whole pipeline.
+    """
     from sklearn.utils.validation import check_is_fitted
 
     if format not in _FORMATS:
         raise ValueError(
             f"format must be one of {list(_FORMATS)}. Got {format!r} instead."
         )
+    pipeline, trainer = _split_pipeline(trainer, format)
     check_is_fitted(trainer)
     key = _archive.signing_key(signing_key)
     path = Path(path)
@@ -94,7 +103,14 @@ def save_model(trainer, path, *, format="joblib", signing_key=None):
     else:
         members[_MODEL] = _backend_payload(backend, trainer.training_result_.model)
         members[_STATE["joblib"]] = _trainer_pickle(trainer, by_value)
+    if pipeline is not None:
+        members[_PIPELINE] = _pickle_steps(pipeline)
     manifest = _manifest(trainer, format, config_record, by_value, members)
+    if pipeline is not None:
+        manifest["pipeline"] = [name for name, _ in pipeline.steps]
+        names = getattr(pipeline, "feature_names_in_", None)
+        manifest["feature_names"] = _json_list(names)
+        manifest["n_features"] = getattr(pipeline, "n_features_in_", None)
     _archive.write_atomically(path, _zip(manifest, members, key))
     return path
 
@@ -186,6 +202,9 @@ def load_model(
             )
         pickle_free = secure or serializer == "skops"
         state_name = _STATE["skops" if pickle_free else "joblib"]
+        names = [_MODEL, state_name]
+        if "pipeline" in manifest and not pickle_free:
+            names.append(_PIPELINE)
         members = {
             name: _archive.read_member(
                 archive,
@@ -195,7 +214,7 @@ def load_model(
                 max_ratio=max_ratio,
                 override="max_member_bytes",
             )
-            for name in (_MODEL, state_name)
+            for name in names
         }
     for name, data in members.items():
         if hashlib.sha256(data).hexdigest() != manifest["sha256"][name]:
@@ -220,7 +239,50 @@ def load_model(
         model = _backend_load(trainer.backend_, members[_MODEL], path)
     trainer.training_result_.model = model
     trainer.manifest_ = manifest
+    if _PIPELINE in members:
+        from sklearn.pipeline import Pipeline
+
+        try:
+            steps = joblib.load(io.BytesIO(members[_PIPELINE]))
+        except Exception as exc:
+            raise ModelLoadError(
+                f"Cannot rebuild the pipeline steps stored in {path}: "
+                f"{type(exc).__name__}: {exc}. Make their classes importable."
+            ) from None
+        return Pipeline([*steps, (manifest["pipeline"][-1], trainer)])
     return trainer
+
+
+def _split_pipeline(estimator, format):
+    """``(pipeline, trainer)`` for a Pipeline ending in a trainer, else ``(None, it)``."""
+    from .trainer import ModelTrainer
+
+    steps = getattr(estimator, "steps", None)
+    if steps is None or isinstance(estimator, ModelTrainer):
+        return None, estimator
+    last = steps[-1][1]
+    if not isinstance(last, ModelTrainer):
+        raise ModelSaveError(
+            "save_model takes a ModelTrainer or a Pipeline whose last step is a "
+            f"ModelTrainer; the last step is {type(last).__name__}."
+        )
+    if format != "joblib":
+        raise ModelSaveError(
+            "A Pipeline is saved with format='joblib' only: its own steps are "
+            "pickled. Save the ModelTrainer alone for format='skops'."
+        )
+    return estimator, last
+
+
+def _pickle_steps(pipeline):
+    buffer = io.BytesIO()
+    try:
+        joblib.dump(list(pipeline.steps[:-1]), buffer)
+    except Exception as exc:
+        raise ModelSaveError(
+            f"Cannot pickle the pipeline's steps: {type(exc).__name__}: {exc}"
+        ) from exc
+    return buffer.getvalue()
 
 
 def inspect_model(path, *, signing_key=None):
@@ -553,7 +615,12 @@ def _read_manifest(archive, path, key):
         or not isinstance(manifest.get("backend"), str)
         or not isinstance(manifest.get("versions"), dict)
         or not isinstance(checksums, dict)
-        or set(checksums) != {_MODEL, _STATE[serializer]}
+        or set(checksums)
+        != {
+            _MODEL,
+            _STATE[serializer],
+            *([_PIPELINE] if "pipeline" in manifest else []),
+        }
         or not all(isinstance(digest, str) for digest in checksums.values())
     ):
         raise ModelLoadError(
