@@ -36,7 +36,7 @@ from .label_encoding import EncodedLabelClassifier, unwrap
 from .metrics import DEFAULT_SCORING, compute_metrics, default_score, summarize_cv
 from .problem_type import PROBLEM_TYPES, infer_problem_type
 from .progress import notify
-from .result import TrainingRunResult
+from .result import HoldoutRecord, TrainingRunResult
 
 __all__ = [
     "BaseTrainingBackend",
@@ -243,8 +243,33 @@ class BaseTrainingBackend(ABC):
         return DataSplit(*parts)
 
     def evaluate(self, model, X, y, sample_weight=None, *, problem_type):
-        """Hold-out metrics of a fitted model, as a dict of floats."""
-        return compute_metrics(problem_type, y, self.predict(model, X), sample_weight)
+        """Hold-out metrics of a fitted model, as a dict of floats.
+
+        Classifiers with ``predict_proba`` also get ROC AUC and log loss.
+        """
+        outputs = self.holdout_outputs(model, X, problem_type=problem_type)
+        # Kept for this run's record (and the report), so predicting once.
+        self._holdout_outputs = outputs
+        y_pred, y_proba, classes = outputs
+        return compute_metrics(
+            problem_type, y, y_pred, sample_weight, y_proba=y_proba, classes=classes
+        )
+
+    def holdout_outputs(self, model, X, *, problem_type):
+        """``(y_pred, y_proba, classes)`` of a fitted model on ``X``.
+
+        ``y_proba`` and ``classes`` are None unless the model is a classifier
+        with ``predict_proba`` and known ``classes_``.
+        """
+        y_pred = np.asarray(self.predict(model, X))
+        classes = getattr(model, "classes_", None)
+        if (
+            problem_type != "classification"
+            or classes is None
+            or not self.has_predict_proba(model)
+        ):
+            return y_pred, None, None
+        return y_pred, np.asarray(self.predict_proba(model, X)), np.asarray(classes)
 
     def cross_validate(self, X, y, sample_weight=None, *, problem_type):
         """Score fresh models on shuffled (stratified) folds.
@@ -439,7 +464,8 @@ class BaseTrainingBackend(ABC):
         """Run fit jobs ``(role, X, y, sample_weight, train, test)`` in parallel.
 
         ``train`` and ``test`` index rows of the job's arrays (None: all rows,
-        no scoring).  A job carries its own arrays so that the hold-out fit,
+        no scoring).  A job may carry a seventh member: the backend that fits
+        it (a candidate of a model comparison); by default this one.  A job carries its own arrays so that the hold-out fit,
         which trains on the split, shares one batch with the folds and refit.
 
         The jobs go through scikit-learn's ``Parallel`` with no backend named,
@@ -453,9 +479,20 @@ class BaseTrainingBackend(ABC):
         # Jobs in worker threads cannot record their own warnings; these are
         # recorded here instead, and kept on an outcome of their own.
         with _recorded_warnings() as from_threads:
-            results = Parallel(n_jobs=self.config["n_jobs"], return_as="generator")(
-                delayed(_fit_job)(self, X, y, w, role, train, test, problem_type)
-                for role, X, y, w, train, test in jobs
+            # Threads by default: the fits run in compiled code that releases
+            # the GIL, and threads start at once where worker processes cost
+            # more than a small fit.  A joblib.parallel_config backend wins.
+            results = Parallel(
+                n_jobs=self.config["n_jobs"], prefer="threads", return_as="generator"
+            )(
+                delayed(_fit_job)(
+                    job[6] if len(job) > 6 else self,
+                    *job[1:4],
+                    job[0],
+                    *job[4:6],
+                    problem_type,
+                )
+                for job in jobs
             )
             for outcome in results:
                 outcomes.append(outcome)
@@ -488,6 +525,9 @@ class _FitOutcome:
     score: float = float("nan")
     error: str | None = None
     warnings: list = field(default_factory=list)
+    model_type: str = ""
+    fit_seconds_per_row: float = float("nan")
+    predict_seconds_per_row: float = float("nan")
 
 
 @contextmanager
@@ -512,21 +552,26 @@ def _fit_job(backend, X, y, sample_weight, role, train, test, problem_type):
 
     Runs in a worker.  A failing fold is recorded; any other failure raises.
     """
-    outcome = _FitOutcome(role)
+    outcome = _FitOutcome(role, model_type=str(backend.config["model_type"]))
     with _recorded_warnings() as caught:
         try:
             X_fit, y_fit, w_fit = _subset(X, y, sample_weight, train)
+            start = time.perf_counter()
             model = backend.fit_model(X_fit, y_fit, w_fit, problem_type=problem_type)
+            outcome.fit_seconds_per_row = (time.perf_counter() - start) / len(y_fit)
             if test is None:
                 outcome.model = model
             else:
                 classes = np.unique(y_fit) if problem_type == "classification" else None
+                start = time.perf_counter()
                 outcome.score = backend.score_model(
                     model,
                     *_subset(X, y, sample_weight, test),
                     problem_type=problem_type,
                     classes=classes,
                 )
+                seconds = time.perf_counter() - start
+                outcome.predict_seconds_per_row = seconds / len(test)
         except Exception as exc:
             if role != "fold":
                 raise
@@ -831,16 +876,24 @@ class EstimatorBackend(BaseTrainingBackend):
         final = by_role["refit" if refit else "holdout"].model
 
         metrics = {}
+        holdout = None
         if has_holdout:
+            holdout_model = by_role["holdout"].model
             metrics.update(
                 self.evaluate(
-                    by_role["holdout"].model,
+                    holdout_model,
                     split.X_test,
                     split.y_test,
                     split.sample_weight_test,
                     problem_type=problem_type,
                 )
             )
+            outputs = self.__dict__.pop("_holdout_outputs", None)
+            if outputs is None:  # an evaluate hook of its own
+                outputs = self.holdout_outputs(
+                    holdout_model, split.X_test, problem_type=problem_type
+                )
+            holdout = HoldoutRecord(split.y_test, *outputs, split.X_test, holdout_model)
         metrics.update(summarize_cv(cv.scores))
         metrics.update(cv.extra_metrics)
         if cv.note:
@@ -867,6 +920,7 @@ class EstimatorBackend(BaseTrainingBackend):
             ],
             classes=classes,
             fit_seconds=time.perf_counter() - start,
+            holdout=holdout,
         )
 
 

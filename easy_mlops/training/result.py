@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["TrainingRunResult"]
+__all__ = ["HoldoutRecord", "TrainingRunResult"]
 
 
 @dataclass
@@ -69,6 +69,14 @@ class TrainingRunResult:
     target_name : str or None, default=None
         Name of the target (``y.name`` of a pandas Series, or the CLI's
         target column).
+    leaderboard : list of dict, default=[]
+        With model comparison (``model_type`` a list or ``"compare"``): one
+        entry per candidate, best first — ``model_type``, ``estimator``,
+        ``cv_mean``, ``cv_std``, ``cv_scores``, ``fit_seconds_per_row``,
+        ``predict_seconds_per_row`` and ``error`` (None, or why it failed).
+    holdout : HoldoutRecord or None, default=None
+        The hold-out's targets, predictions and probabilities, so that a
+        report draws from them without another fit; not saved with the model.
     id_columns : list of str, default=[]
         Identifier columns kept out of the features (the CLI's ``--id``);
         ``easy-mlops predict`` writes them before the predictions.
@@ -107,6 +115,8 @@ class TrainingRunResult:
     column_reasons: dict = field(default_factory=dict)
     target_name: str | None = None
     id_columns: list = field(default_factory=list)
+    leaderboard: list = field(default_factory=list)
+    holdout: Any = None
 
     def to_dict(self):
         """Everything but the model, as a JSON-serialisable dict.
@@ -120,8 +130,43 @@ class TrainingRunResult:
         return {
             f.name: _to_json(getattr(self, f.name))
             for f in fields(self)
-            if f.name != "model"
+            if f.name not in ("model", "holdout")
         }
+
+    def __getstate__(self):
+        # The hold-out record (data and a second model) is for this session's
+        # report: pickling a trainer, or saving it, leaves it out.
+        state = dict(vars(self))
+        state["holdout"] = None
+        return state
+
+
+@dataclass
+class HoldoutRecord:
+    """What the hold-out model did on the hold-out rows.
+
+    Attributes
+    ----------
+    y_true : ndarray of shape (n_test,)
+        The hold-out target.
+    y_pred : ndarray of shape (n_test,)
+        The hold-out model's predictions.
+    y_proba : ndarray of shape (n_test, n_classes) or None
+        Its class probabilities (classifiers with ``predict_proba``).
+    classes : ndarray of shape (n_classes,) or None
+        The labels of the columns of ``y_proba``.
+    X : array-like
+        The hold-out rows, as the model took them.
+    model : object
+        The model fitted on the other rows.
+    """
+
+    y_true: Any
+    y_pred: Any
+    y_proba: Any
+    classes: Any
+    X: Any
+    model: Any
 
 
 def _to_json(value):
