@@ -65,9 +65,9 @@ def read_table(path, *, na_values=DEFAULT_NA_VALUES, encoding="utf-8"):
     Returns
     -------
     table : Table
-        The frame, with string column names; a leading unnamed column that
-        equals the row number (what ``DataFrame.to_csv`` writes by default) is
-        taken as the index, with a note.
+        The frame, with string column names; a leading unnamed column whose
+        values are all different (the index ``DataFrame.to_csv`` writes by
+        default) is taken as the index, with a note.
 
     Raises
     ------
@@ -85,7 +85,7 @@ def read_table(path, *, na_values=DEFAULT_NA_VALUES, encoding="utf-8"):
     >>> table.frame["size"].isna().tolist()
     [False, True]
     >>> print(table.notes[0])
-    Column 'Unnamed: 0' holds the row numbers (as DataFrame.to_csv writes them): ...
+    Column 'Unnamed: 0' has no name and a different value in every row: ...
     """
     suffix = path.suffix.lower()
     try:
@@ -166,20 +166,24 @@ def _raw_header(path, sep, encoding):
 
 
 def _drop_row_number_column(table):
+    """Take the index that ``DataFrame.to_csv`` writes as the index again.
+
+    pandas writes an unnamed index under an empty header: a leading column
+    without a name whose values are all different is that index, even with
+    gaps (after ``dropna`` or sampling), and would leak the row order.
+    """
     frame = table.frame
     first = str(frame.columns[0])
-    if not (first == "" or first.startswith("Unnamed: 0") or first == "index"):
+    if not (first == "" or first.startswith("Unnamed: 0")):
         return
     values = frame.iloc[:, 0]
-    if not pd.api.types.is_integer_dtype(values):
+    if values.isna().any() or not values.is_unique:
         return
-    expected = pd.RangeIndex(len(frame))
-    if (values.to_numpy() == expected.to_numpy()).all():
-        table.frame = frame.iloc[:, 1:]
-        table.notes.append(
-            f"Column {first!r} holds the row numbers (as DataFrame.to_csv writes "
-            "them): used as the index, not as a feature."
-        )
+    table.frame = frame.iloc[:, 1:]
+    table.notes.append(
+        f"Column {first!r} has no name and a different value in every row: it is "
+        "the index DataFrame.to_csv writes, used as the index, not as a feature."
+    )
 
 
 def split_columns(table, *, target, ids=(), drop=()):

@@ -202,7 +202,7 @@ def test_a_raw_csv_trains_predicts_and_evaluates_with_no_code(rawdir):
     out = trained.stdout
     assert "118 rows, 4 features, target 'kind'" in out
     assert "Dropped 2 row(s) whose target 'kind' is empty." in out
-    assert "Column 'Unnamed: 0' holds the row numbers" in out
+    assert "Column 'Unnamed: 0' has no name and a different value" in out
     assert "HistGradientBoostingClassifier" in out
     for column, kind in [
         ("size", "numeric"),
@@ -229,6 +229,17 @@ def test_a_raw_csv_trains_predicts_and_evaluates_with_no_code(rawdir):
     assert evaluated.returncode == 0, evaluated.stderr
     assert "118 rows, target 'kind'" in evaluated.stdout
     assert "skipped 2 row(s) whose target is empty" in evaluated.stdout
+
+
+def test_an_index_with_gaps_is_the_index_not_a_feature(rawdir):
+    # After dropna or sampling, to_csv writes an index with gaps; sorted by
+    # the target it would leak the answer.
+    frame = raw_table().dropna(subset=["kind"]).sort_values("kind")
+    frame.drop(columns="order_id").iloc[::2].to_csv(rawdir / "sorted.csv")
+    result = run(rawdir, "train", "sorted.csv", "-t", "kind", "-c", "fast.yaml")
+    assert result.returncode == 0, result.stderr
+    assert "Column 'Unnamed: 0' has no name and a different value" in result.stdout
+    assert "59 rows, 4 features" in result.stdout
 
 
 def test_evaluate_needs_the_recorded_target_and_never_takes_the_last_column(rawdir):
