@@ -89,7 +89,12 @@ def _override_options(command):
     """The options of ``train`` that override the config's shared settings."""
     options = [
         click.option("--backend", help="Backend (see: easy-mlops backends)."),
-        click.option("--model-type", help="Model type of the backend's catalogue."),
+        click.option(
+            "--model-type",
+            help="Model type of the backend's catalogue; a comma-separated list, "
+            "or 'compare' for all, cross-validates each on the same folds and "
+            "keeps the best.",
+        ),
         click.option(
             "--problem-type",
             type=click.Choice(["auto", "classification", "regression"]),
@@ -204,6 +209,10 @@ def train(
 
     check_save_path(output)
     trainer = ModelTrainer(load_config(config_path) if config_path else {})
+    if overrides.get("model_type") and "," in overrides["model_type"]:
+        overrides["model_type"] = [
+            name.strip() for name in overrides["model_type"].split(",") if name.strip()
+        ]
     trainer.set_params(**{k: v for k, v in overrides.items() if v is not None})
     if data is None:
         table = Table(_demo_frame(), "the bundled breast-cancer demo data")
@@ -238,6 +247,8 @@ def train(
     )
     if result.column_treatment:
         out.print(_columns_table(result))
+    if result.leaderboard:
+        out.print(_leaderboard_table(result))
     skipped = list(result.skipped)
     if result.metrics:
         out.print(_metrics_table(result.metrics, _metric_sources(result)))
@@ -571,6 +582,40 @@ def _columns_table(result):
     table.add_column("why")
     for name, kind in result.column_treatment.items():
         table.add_row(name, kind, result.column_reasons.get(name, ""))
+    return table
+
+
+def _leaderboard_table(result):
+    import math
+
+    from rich.table import Table
+
+    table = Table(title=f"Leaderboard ({result.scoring}, same folds)")
+    for column in ("rank", "model_type", "estimator", "cv_mean", "cv_std"):
+        table.add_column(
+            column, justify="right" if column.startswith("cv") else "left", no_wrap=True
+        )
+    table.add_column("fit ms/row", justify="right")
+    table.add_column("note")
+    rank = 0
+    for row in result.leaderboard:
+        ok = row["error"] is None
+        rank += ok
+
+        def number(value, scale=1.0, digits=4):
+            if value is None or not math.isfinite(value):
+                return "n/a"
+            return f"{value * scale:.{digits}f}"
+
+        table.add_row(
+            str(rank) if ok else "-",
+            row["model_type"],
+            row["estimator"],
+            number(row["cv_mean"]),
+            number(row["cv_std"]),
+            number(row["fit_seconds_per_row"], 1000, 3),
+            "" if ok else row["error"],
+        )
     return table
 
 

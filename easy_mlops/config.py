@@ -30,6 +30,7 @@ from sklearn.utils._param_validation import (
 
 from ._suggest import closest_match
 from .training import registry
+from .training.comparison import is_comparison
 from .training.settings import CONSTRAINTS, DEFAULTS, SHARED_KEYS, resolve_settings
 
 __all__ = [
@@ -44,7 +45,8 @@ __all__ = [
 #: defaults and allowed values come from ``settings``.
 _KEY_NOTES = {
     "backend": "Training backend (`easy-mlops backends` lists them)",
-    "model_type": "Entry of the backend's model catalogue",
+    "model_type": "Entry of the backend's model catalogue, a list of entries to "
+    "compare, or compare (all of them)",
     "problem_type": "What to train for (auto: detect it from the target)",
     "test_size": "Share of rows held out for evaluation, 0 for none",
     "cv_folds": "Cross-validation folds, 0 or 1 for none",
@@ -563,18 +565,22 @@ class _Validator:
                 self.check_shared(key, section[key], path(key))
         catalogue = getattr(backend_cls, "model_types", None)
         model_type = section.get("model_type", DEFAULTS["model_type"])
-        if catalogue and model_type not in catalogue:
+        if catalogue and not is_comparison(model_type) and model_type not in catalogue:
             raise self.error(
                 path("model_type"),
                 f"training.model_type must be one of {_listing(sorted(catalogue))} "
-                f"for backend {backend_name!r}; got {model_type!r}"
-                f"{_did_you_mean(model_type, catalogue)}",
+                f"for backend {backend_name!r}, a list of them or 'compare'; got "
+                f"{model_type!r}{_did_you_mean(model_type, catalogue)}",
                 key="training.model_type",
             )
         training = copy.deepcopy(dict(section))
         try:
             backend_cls(resolve_settings(training, {})).check_config()
         except (TypeError, ValueError) as exc:
+            if is_comparison(model_type) and "model_type" in str(exc):
+                raise self.error(
+                    path("model_type"), f"training.{exc}", key="training.model_type"
+                ) from None
             raise self.error(where, f"training: {exc}", key="training") from None
         return training
 

@@ -31,6 +31,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.parallel import Parallel, delayed
 
 from .._suggest import closest_match
+from . import comparison
 from .exceptions import ProblemTypeWarning, SmallDataWarning
 from .label_encoding import EncodedLabelClassifier, unwrap
 from .metrics import DEFAULT_SCORING, compute_metrics, default_score, summarize_cv
@@ -774,11 +775,45 @@ class EstimatorBackend(BaseTrainingBackend):
     def supported_problem_types(self):
         if not self.model_types:
             return PROBLEM_TYPES
+        if self.comparing:
+            kinds = {k for c in self._candidates() for k in c.supported_problem_types()}
+            return tuple(kind for kind in PROBLEM_TYPES if kind in kinds)
         return self.model_spec.problem_types
+
+    @property
+    def comparing(self):
+        """Whether ``model_type`` is a list of entries or ``"compare"``."""
+        return comparison.is_comparison(self.config["model_type"])
+
+    def for_model_type(self, model_type):
+        """A copy of this backend for one catalogue entry.
+
+        In a comparison, ``model_params`` keeps only the parameters that
+        entry's estimator takes, so one config can tune several models.
+        """
+        config = {**self.config, "model_type": model_type}
+        if self.comparing and config.get("model_params"):
+            config["model_params"] = comparison.accepted_params(
+                self.model_types[model_type], config["model_params"]
+            )
+        backend = type(self)(config)
+        backend.preprocessing = self.preprocessing
+        return backend
+
+    def _candidates(self, problem_type=None):
+        entries, _ = comparison.candidate_entries(self, problem_type)
+        return [self.for_model_type(entry) for entry in entries]
 
     def check_config(self):
         """Also check ``model_type``, ``model_params`` and the estimator's
         parameter values, by building (not fitting) each candidate estimator."""
+        if self.comparing:
+            comparison.check_candidates(self)
+            super().check_config()
+            comparison.check_shared_params(self)
+            for candidate in self._candidates():
+                candidate.check_config()
+            return
         if self.model_types:
             self.model_spec  # noqa: B018 -- raises the unknown-model_type error
         super().check_config()
@@ -794,13 +829,22 @@ class EstimatorBackend(BaseTrainingBackend):
             # now so a bad value fails before any work, with the same message.
             if hasattr(estimator, "_parameter_constraints"):
                 estimator._validate_params()
+            if problem_type == "classification":
+                _check_scorer_response(self.config.get("scoring"), estimator)
 
     def has_predict_proba(self, model=None):
         if model is None:
+            if self.comparing:
+                return all(c.has_predict_proba() for c in self._candidates())
             model = self.build_estimator("classification")
         return hasattr(model, "predict_proba")
 
     def accepts_sample_weight(self, problem_type):
+        if self.comparing:
+            return all(
+                c.accepts_sample_weight(problem_type)
+                for c in self._candidates(problem_type)
+            )
         fit = self.build_estimator(problem_type).fit
         return "sample_weight" in inspect.signature(fit).parameters
 
@@ -831,9 +875,11 @@ class EstimatorBackend(BaseTrainingBackend):
         NaN and sparse input are accepted only when every candidate estimator
         accepts them.
         """
+        backends = self._candidates() if self.comparing else [self]
         tags = [
-            get_tags(self.build_estimator(problem_type)).input_tags
-            for problem_type in self.candidate_problem_types()
+            get_tags(backend.build_estimator(problem_type)).input_tags
+            for backend in backends
+            for problem_type in backend.candidate_problem_types()
         ]
         first = tags[0]
         first.allow_nan = all(t.allow_nan for t in tags)
@@ -841,6 +887,8 @@ class EstimatorBackend(BaseTrainingBackend):
         return first
 
     def train(self, X, y, sample_weight=None):
+        if self.comparing:
+            return comparison.train_comparison(self, X, y, sample_weight)
         start = time.perf_counter()
         problem_type, reason = self.resolve_problem_type(y)
         classes = self.check_target(y, problem_type)
@@ -939,6 +987,22 @@ def _check_param_names(params, available, estimator_class):
         raise ValueError(
             f"Unknown model_params for {estimator_class.__name__}: {unknown}."
             f"{hint} Valid parameters are: {sorted(available)}."
+        )
+
+
+def _check_scorer_response(scoring, estimator):
+    """Refuse, before any fit, a scorer that needs what the model lacks."""
+    if not isinstance(scoring, str):
+        return
+    from sklearn.metrics import get_scorer
+
+    methods = getattr(get_scorer(scoring), "_response_method", "predict")
+    methods = (methods,) if isinstance(methods, str) else tuple(methods)
+    if not any(hasattr(estimator, method) for method in methods):
+        raise ValueError(
+            f"scoring={scoring!r} needs {' or '.join(methods)}, which "
+            f"{type(unwrap(estimator)).__name__} does not have. Choose another "
+            "scoring or a model_type with probabilities."
         )
 
 

@@ -56,7 +56,7 @@ class _NumberInterval(Interval):
 #: What each resolved shared key may hold (scikit-learn constraint syntax).
 CONSTRAINTS = {
     "backend": [str],
-    "model_type": [str],
+    "model_type": [str, list],
     "problem_type": [StrOptions({"auto", *PROBLEM_TYPES})],
     "test_size": [_NumberInterval(Real, 0, 1, closed="left")],
     "cv_folds": [_NumberInterval(Integral, 0, None, closed="left")],

@@ -1,0 +1,265 @@
+"""Model comparison: several catalogue entries cross-validated on the same folds.
+
+``model_type`` may be a list of catalogue entries, or ``"compare"`` for every
+entry of the catalogue that does the problem type and whose package is
+installed (``"auto"`` left out: it is one of the others).  Every candidate's
+folds run in one parallel batch on the same folds; the candidates are ranked
+by their mean cross-validation score (every scikit-learn scorer is "greater is
+better"), and the best one is evaluated on the hold-out and refit as a single
+model would be.  ``training_result_.leaderboard`` lists them all.
+"""
+
+# License: BSD 3 clause
+
+import importlib.util
+import time
+
+import numpy as np
+
+from .._suggest import closest_match
+
+__all__ = ["COMPARE", "check_candidates", "is_comparison", "train_comparison"]
+
+#: The ``model_type`` that compares every suitable catalogue entry.
+COMPARE = "compare"
+
+
+def is_comparison(model_type):
+    """Whether ``model_type`` asks for a comparison."""
+    return model_type == COMPARE or isinstance(model_type, (list, tuple))
+
+
+def check_candidates(backend):
+    """Check a comparison's ``model_type`` before any work.
+
+    Raises
+    ------
+    ValueError
+        An empty list, a duplicate, an unknown entry (with a did-you-mean),
+        ``"compare"`` inside a list, or a backend without a catalogue.
+    """
+    model_type = backend.config["model_type"]
+    catalogue = getattr(backend, "model_types", None) or {}
+    if not catalogue:
+        raise ValueError(
+            f"Backend {backend.name!r} has no model catalogue, so model_type "
+            f"{model_type!r} cannot compare models. Give one model_type."
+        )
+    if model_type == COMPARE:
+        return
+    entries = list(model_type)
+    if not entries:
+        raise ValueError(
+            "model_type is an empty list; give the catalogue entries to compare, "
+            f"or 'compare' for all of them. Entries: {', '.join(sorted(catalogue))}."
+        )
+    duplicates = sorted({e for e in entries if entries.count(e) > 1}, key=str)
+    if duplicates:
+        raise ValueError(
+            f"model_type lists {duplicates} more than once; give each entry once."
+        )
+    for entry in entries:
+        if not isinstance(entry, str) or entry not in catalogue:
+            match = closest_match(str(entry), catalogue)
+            hint = f" Did you mean {match!r}?" if match else ""
+            raise ValueError(
+                f"Unknown model_type {entry!r} in the list for backend "
+                f"{backend.name!r}.{hint} Valid model types: "
+                f"{', '.join(sorted(catalogue))}."
+            )
+
+
+def candidate_entries(backend, problem_type=None):
+    """The entries a comparison trains, and the skipped ones with why.
+
+    Returns
+    -------
+    entries : list of str
+    skipped : dict of str to str
+    """
+    model_type = backend.config["model_type"]
+    catalogue = backend.model_types
+    listed = model_type != COMPARE
+    names = list(model_type) if listed else [n for n in catalogue if n != "auto"]
+    entries, skipped = [], {}
+    for name in names:
+        spec = catalogue[name]
+        if problem_type is not None and problem_type not in spec.problem_types:
+            if listed:  # "compare" means the entries that do the problem type
+                skipped[name] = f"does {' and '.join(spec.problem_types)} only"
+        elif not listed and not _installed(spec, problem_type):
+            skipped[name] = f'not installed (pip install "easy-mlops[{spec.extra}]")'
+        else:
+            entries.append(name)
+    return entries, skipped
+
+
+def accepted_params(spec, model_params):
+    """The parameters of ``model_params`` an entry's estimators take."""
+    import inspect
+
+    accepted = {}
+    for kind in spec.problem_types:
+        try:
+            estimator_class = spec.estimator_class(kind)
+        except ImportError:
+            continue
+        parameters = inspect.signature(estimator_class.__init__).parameters
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+            return dict(model_params)
+        accepted.update(
+            {name: value for name, value in model_params.items() if name in parameters}
+        )
+    return accepted
+
+
+def check_shared_params(backend):
+    """Refuse ``model_params`` that no candidate of a comparison takes."""
+    model_params = backend.config.get("model_params") or {}
+    if not hasattr(model_params, "items"):
+        raise TypeError(
+            "model_params must be a mapping of estimator parameters. Got "
+            f"{type(model_params).__name__} instead."
+        )
+    entries, _ = candidate_entries(backend)
+    used = set()
+    for entry in entries:
+        used |= set(accepted_params(backend.model_types[entry], model_params))
+    unused = sorted(set(model_params) - used)
+    if unused:
+        raise ValueError(
+            f"model_params {unused} are taken by none of the compared model types "
+            f"{entries}; remove them or add a model_type that takes them."
+        )
+
+
+def _installed(spec, problem_type):
+    kinds = [problem_type] if problem_type else list(spec.problem_types)
+    for kind in kinds:
+        path = spec.classifier if kind == "classification" else spec.regressor
+        if importlib.util.find_spec(path.partition(":")[0].split(".")[0]) is None:
+            return False
+    return True
+
+
+def train_comparison(backend, X, y, sample_weight=None):
+    """Compare the candidates of ``backend`` and train the best one.
+
+    Parameters
+    ----------
+    backend : EstimatorBackend
+        Configured with a list of entries or ``"compare"``.
+    X, y, sample_weight
+        The validated training data.
+
+    Returns
+    -------
+    result : TrainingRunResult
+        The best candidate's run, with the comparison's folds, its
+        ``leaderboard`` and ``model_type`` set to the winner.
+    """
+    from .metrics import summarize_cv
+
+    start = time.perf_counter()
+    problem_type, reason = backend.resolve_problem_type(y)
+    entries, skipped = candidate_entries(backend, problem_type)
+    if not entries:
+        raise ValueError(
+            f"No model_type to compare for {problem_type}: "
+            + "; ".join(f"{name} {why}" for name, why in skipped.items())
+            + ". Install one, or list model types that do "
+            f"{problem_type}."
+        )
+    candidates = [backend.for_model_type(name) for name in entries]
+    backend.check_target(y, problem_type)
+    folds, note = backend.cv_folds(y, problem_type=problem_type)
+    if not folds:
+        raise ValueError(
+            "Comparing models needs cross-validation, and "
+            + (note or f"cv_folds={backend.config['cv_folds']} turns it off")
+            + ". Set cv_folds to 2 or more, or use more rows, or give one "
+            "model_type."
+        )
+    jobs = [
+        ("fold", X, y, sample_weight, train, test, candidate)
+        for candidate in candidates
+        for train, test in folds
+    ]
+    outcomes = backend._run_fits(jobs, problem_type)
+    board = _leaderboard(candidates, outcomes, skipped, problem_type)
+    ranked = [row for row in board if row["error"] is None]
+    if not ranked:
+        raise ValueError(
+            "Every model_type of the comparison failed: "
+            + "; ".join(f"{row['model_type']}: {row['error']}" for row in board)
+        )
+    best = ranked[0]["model_type"]
+    winner = backend.for_model_type(best)
+    # The winner's folds are scored already: the final run adds the hold-out
+    # fit and the refit only, for the problem type decided above.
+    winner.config.update(cv_folds=0, problem_type=problem_type)
+    result = winner.train(X, y, sample_weight)
+    scores = next(row["cv_scores"] for row in board if row["model_type"] == best)
+    result.metrics.update(summarize_cv(scores))
+    result.cv_scores = list(scores)
+    result.scoring = backend.scoring_name(problem_type)
+    result.problem_type_reason = reason
+    result.leaderboard = board
+    result.skipped = [n for n in result.skipped if n] + ([note] if note else [])
+    result.warnings = [
+        f"{o.role} of {o.model_type}: {c.__name__}: {m}"
+        for o in outcomes
+        for c, m in o.warnings
+    ] + result.warnings
+    result.fit_seconds = time.perf_counter() - start
+    return result
+
+
+def _estimator_name(candidate, problem_type):
+    from .label_encoding import unwrap
+
+    return type(unwrap(candidate.build_estimator(problem_type))).__name__
+
+
+def _leaderboard(candidates, outcomes, skipped, problem_type):
+    rows = []
+    for candidate in candidates:
+        name = candidate.config["model_type"]
+        mine = [o for o in outcomes if o.role == "fold" and o.model_type == name]
+        scores = [o.score for o in mine]
+        finite = [s for s in scores if np.isfinite(s)]
+        errors = [o.error for o in mine if o.error]
+        rows.append(
+            {
+                "model_type": name,
+                "estimator": _estimator_name(candidate, problem_type),
+                "cv_mean": float(np.mean(finite)) if finite else float("nan"),
+                "cv_std": float(np.std(finite)) if finite else float("nan"),
+                "cv_scores": scores,
+                "fit_seconds_per_row": _mean(o.fit_seconds_per_row for o in mine),
+                "predict_seconds_per_row": _mean(
+                    o.predict_seconds_per_row for o in mine
+                ),
+                "error": None if finite else (errors[0] if errors else "no score"),
+            }
+        )
+    rows.sort(key=lambda row: -row["cv_mean"] if row["error"] is None else np.inf)
+    for name, why in skipped.items():
+        rows.append(
+            {
+                "model_type": name,
+                "estimator": "",
+                "cv_mean": float("nan"),
+                "cv_std": float("nan"),
+                "cv_scores": [],
+                "fit_seconds_per_row": float("nan"),
+                "predict_seconds_per_row": float("nan"),
+                "error": f"skipped: {why}",
+            }
+        )
+    return rows
+
+
+def _mean(values):
+    values = [v for v in values if np.isfinite(v)]
+    return float(np.mean(values)) if values else float("nan")
