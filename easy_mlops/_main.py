@@ -262,17 +262,10 @@ def train(
     saved = trainer.save_model(output)
     out.print(f"Model saved to {saved}", markup=False)
     if report_dir is not None:
-        from .report import holdout_predictions, write_report
+        from .report import write_report
         from .training import inspect_model
 
-        y_true, y_pred = holdout_predictions(trainer, X, y)
-        report = write_report(
-            trainer,
-            report_dir,
-            y_true=y_true,
-            y_pred=y_pred,
-            manifest=inspect_model(saved),
-        )
+        report = write_report(trainer, report_dir, manifest=inspect_model(saved))
         for note in report.notes:
             out.print(f"[yellow]Note:[/yellow] {escape(note)}")
         out.print(f"Report written to {report.index}", markup=False)

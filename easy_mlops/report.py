@@ -116,9 +116,13 @@ def write_report(trainer, directory, *, y_true=None, y_pred=None, manifest=None)
     directory : str or path-like
         Created if needed; files of an earlier report are replaced.
     y_true, y_pred : array-like of shape (n_samples,), default=None
-        Targets and predictions to picture, e.g. from
-        :func:`holdout_predictions`: a confusion matrix (classification), or
-        predicted against actual values and the residuals (regression).
+        Targets and predictions to picture: a confusion matrix
+        (classification), or predicted against actual values and the
+        residuals (regression).  By default the hold-out's, kept by ``fit``
+        in ``training_result_.holdout`` (no other fit); with it also the
+        permutation importance of the features on the hold-out, and ROC and
+        precision-recall curves for a binary classifier with probabilities.
+        A comparison's leaderboard is drawn too.
     manifest : dict, default=None
         The saved model's manifest (``easy_mlops.training.inspect_model``);
         the trainer's ``manifest_`` when it has one.
@@ -133,14 +137,14 @@ def write_report(trainer, directory, *, y_true=None, y_pred=None, manifest=None)
     >>> import tempfile
     >>> from sklearn.datasets import load_iris
     >>> from easy_mlops import ModelTrainer
-    >>> from easy_mlops.report import holdout_predictions, write_report
+    >>> from easy_mlops.report import write_report
     >>> X, y = load_iris(return_X_y=True)
     >>> trainer = ModelTrainer(model_type="logistic_regression", cv_folds=3)
     >>> trainer = trainer.fit(X, y)
-    >>> y_true, y_pred = holdout_predictions(trainer, X, y)
-    >>> report = write_report(trainer, tempfile.mkdtemp(), y_true=y_true, y_pred=y_pred)
-    >>> [path.name for path in report.files]
-    ['metrics.json', 'confusion_matrix.png', 'cv_scores.png', 'index.html']
+    >>> report = write_report(trainer, tempfile.mkdtemp())
+    >>> [path.name for path in report.files]  # doctest: +NORMALIZE_WHITESPACE
+    ['metrics.json', 'confusion_matrix.png', 'cv_scores.png',
+     'permutation_importance.png', 'index.html']
     """
     from sklearn.utils.validation import check_is_fitted
 
@@ -152,6 +156,11 @@ def write_report(trainer, directory, *, y_true=None, y_pred=None, manifest=None)
     if manifest is None:
         manifest = getattr(trainer, "manifest_", None)
 
+    holdout = result.holdout
+    if y_true is None and y_pred is None and holdout is not None:
+        # Kept by fit: the pictures cost no other fit.
+        y_true, y_pred = holdout.y_true, holdout.y_pred
+    importance = {}
     plots = []
     try:
         import matplotlib  # noqa: F401
@@ -159,12 +168,19 @@ def write_report(trainer, directory, *, y_true=None, y_pred=None, manifest=None)
         report.notes.append(_MATPLOTLIB_MISSING)
     else:
         plots = _draw_plots(result, y_true, y_pred, directory, report.notes)
+        if holdout is not None:
+            plots += _draw_insight(
+                trainer, holdout, directory, report.notes, importance
+            )
+        if result.leaderboard:
+            plots.append(_draw_leaderboard(result, directory))
 
     metrics_path = directory / "metrics.json"
     record = {
         "metrics": result.to_dict()["metrics"],
         "training": result.to_dict(),
         "manifest": _to_json(manifest) if manifest is not None else None,
+        "permutation_importance": importance,
         "plots": [path.name for path, _ in plots],
         "notes": report.notes,
     }
@@ -233,32 +249,144 @@ def _draw_plots(result, y_true, y_pred, directory, notes):
     return plots
 
 
+def _draw_insight(trainer, holdout, directory, notes, record):
+    """Permutation importance, and ROC and precision-recall curves (binary).
+
+    The importance of each feature (mean over repeats) goes into ``record``.
+    """
+    from matplotlib.figure import Figure
+
+    plots = []
+    importance = _importance(trainer, holdout, notes)
+    if importance is not None:
+        names, means, stds = importance
+        record.update(zip(names, map(float, means), strict=True))
+        order = np.argsort(means)[::-1][:15][::-1]
+        figure = Figure(figsize=(7, 1 + 0.35 * len(order)))
+        ax = figure.subplots()
+        ax.barh([_short(names[i], 30) for i in order], means[order], xerr=stds[order])
+        ax.set(
+            xlabel="drop in score when the column is shuffled",
+            title="Permutation importance on the hold-out",
+        )
+        path = directory / "permutation_importance.png"
+        figure.savefig(path, dpi=100, bbox_inches="tight")
+        plots.append((path, f"Top {len(order)} features by permutation importance"))
+    proba, classes = holdout.y_proba, holdout.classes
+    if proba is not None and classes is not None and len(classes) == 2:
+        from sklearn.metrics import auc, precision_recall_curve, roc_curve
+
+        positive = np.asarray(holdout.y_true) == classes[1]
+        fpr, tpr, _ = roc_curve(positive, proba[:, 1])
+        precision, recall, _ = precision_recall_curve(positive, proba[:, 1])
+        figure = Figure(figsize=(10, 4.5))
+        left, right = figure.subplots(1, 2)
+        left.plot(fpr, tpr, label=f"AUC {auc(fpr, tpr):.3f}")
+        left.plot([0, 1], [0, 1], color="grey", linestyle="--")
+        left.set(
+            xlabel="false positive rate",
+            ylabel="true positive rate",
+            title=f"ROC curve (positive: {_short(classes[1], 20)})",
+        )
+        left.legend()
+        right.plot(recall, precision)
+        right.set(xlabel="recall", ylabel="precision", title="Precision-recall curve")
+        path = directory / "roc_pr_curves.png"
+        figure.savefig(path, dpi=100, bbox_inches="tight")
+        plots.append((path, "ROC and precision-recall curves on the hold-out"))
+    return plots
+
+
+def _importance(trainer, holdout, notes):
+    from sklearn.inspection import permutation_importance
+
+    if not hasattr(holdout.model, "score"):
+        notes.append("The model has no score method: no permutation importance.")
+        return None
+    X = holdout.X
+    if hasattr(X, "columns"):
+        names = [str(c) for c in X.columns]
+    elif getattr(trainer, "feature_names_in_", None) is not None:
+        names = [str(c) for c in trainer.feature_names_in_]
+    else:
+        names = [f"feature {i}" for i in range(np.shape(X)[1])]
+    try:
+        found = permutation_importance(
+            holdout.model, X, holdout.y_true, n_repeats=5, random_state=0
+        )
+    except Exception as exc:  # a model that cannot be scored so: a note, no chart
+        notes.append(f"No permutation importance: {type(exc).__name__}: {exc}")
+        return None
+    return names, found.importances_mean, found.importances_std
+
+
+def _draw_leaderboard(result, directory):
+    from matplotlib.figure import Figure
+
+    rows = [row for row in result.leaderboard if row["error"] is None][::-1]
+    figure = Figure(figsize=(7, 1 + 0.45 * len(rows)))
+    ax = figure.subplots()
+    ax.barh(
+        [row["model_type"] for row in rows],
+        [row["cv_mean"] for row in rows],
+        xerr=[row["cv_std"] for row in rows],
+        color="tab:green",
+    )
+    ax.set(xlabel=f"{result.scoring}, mean over the same folds", title="Leaderboard")
+    path = directory / "leaderboard.png"
+    figure.savefig(path, dpi=100, bbox_inches="tight")
+    return path, "Model types compared on the same folds (best at the top)"
+
+
+def _short(label, width):
+    label = str(label)
+    return label if len(label) <= width else label[: width - 1] + "…"
+
+
 def _confusion_figure(Figure, y_true, y_pred):
     from sklearn.metrics import confusion_matrix
 
     labels = np.unique(np.concatenate([np.asarray(y_true), np.asarray(y_pred)]))
     matrix = confusion_matrix(y_true, y_pred, labels=labels)
-    size = 2 + 0.6 * len(labels)
-    figure = Figure(figsize=(size + 1, size))
+    n = len(labels)
+    # Room grows with the classes; long labels are cut and the predicted ones
+    # turned, so that neighbours never overlap.
+    size = 3 + 0.55 * n
+    figure = Figure(figsize=(size + 1.5, size))
     ax = figure.subplots()
     image = ax.imshow(matrix, cmap="Blues")
     figure.colorbar(image, ax=ax)
-    ticks = np.arange(len(labels))
-    names = [str(label) for label in labels]
+    ticks = np.arange(n)
+    names = [_short(label, 18) for label in labels]
+    font = 10 if n <= 10 else 8
     ax.set(
         xticks=ticks,
         yticks=ticks,
-        xticklabels=names,
-        yticklabels=names,
         xlabel="predicted",
         ylabel="actual",
         title="Confusion matrix",
     )
+    ax.set_xticklabels(
+        names,
+        rotation=45 if n > 3 else 0,
+        ha="right" if n > 3 else "center",
+        fontsize=font,
+    )
+    ax.set_yticklabels(names, fontsize=font)
     # Dark cells get white digits so every count stays readable.
     threshold = matrix.max() / 2
-    for (row, col), count in np.ndenumerate(matrix):
-        colour = "white" if count > threshold else "black"
-        ax.text(col, row, str(count), ha="center", va="center", color=colour)
+    if n <= 30:
+        for (row, col), count in np.ndenumerate(matrix):
+            colour = "white" if count > threshold else "black"
+            ax.text(
+                col,
+                row,
+                str(count),
+                ha="center",
+                va="center",
+                color=colour,
+                fontsize=font,
+            )
     return figure
 
 

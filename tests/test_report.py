@@ -45,10 +45,57 @@ def test_classification_report(tmp_path, classification_frame, fast):
         "metrics.json",
         "confusion_matrix.png",
         "cv_scores.png",
+        "permutation_importance.png",
+        "roc_pr_curves.png",
         "index.html",
     ]
     assert record["metrics"] == trainer.training_result_.to_dict()["metrics"]
     assert "accuracy" in page and report.notes == []
+
+
+def test_the_report_draws_from_the_kept_holdout_without_a_fit(
+    tmp_path, classification_frame, fast, monkeypatch
+):
+    from sklearn.inspection import permutation_importance
+    from sklearn.metrics import accuracy_score, roc_auc_score
+
+    X, y = classification_frame
+    trainer = fitted(X, y, fast)
+    holdout = trainer.training_result_.holdout
+    metrics = trainer.training_result_.metrics
+    assert metrics["accuracy"] == pytest.approx(
+        accuracy_score(holdout.y_true, holdout.y_pred)
+    )
+    positive = holdout.y_true == holdout.classes[1]
+    assert metrics["roc_auc"] == pytest.approx(
+        roc_auc_score(positive, holdout.y_proba[:, 1])
+    )
+    np.testing.assert_array_equal(holdout.model.predict(holdout.X), holdout.y_pred)
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("the report fitted a model")
+
+    monkeypatch.setattr(trainer.backend_, "fit_model", no_fit)
+    report = write_report(trainer, tmp_path / "r")
+    record, _ = check_files(report)
+    expected = permutation_importance(
+        holdout.model, holdout.X, holdout.y_true, n_repeats=5, random_state=0
+    )
+    assert list(record["permutation_importance"]) == list(X.columns)
+    np.testing.assert_allclose(
+        list(record["permutation_importance"].values()), expected.importances_mean
+    )
+
+
+def test_a_comparison_report_draws_the_leaderboard(tmp_path, classification_data):
+    X, y = classification_data
+    trainer = ModelTrainer(
+        {"model_type": ["logistic_regression", "hist_gradient_boosting"]}, cv_folds=3
+    ).fit(X, y)
+    report = write_report(trainer, tmp_path / "r")
+    names = [path.name for path in report.files]
+    assert "leaderboard.png" in names
+    assert "Model types compared on the same folds" in report.index.read_text()
 
 
 def test_regression_report(tmp_path, regression_data, fast):
