@@ -382,6 +382,7 @@ class ModelTrainer(BaseEstimator):
                 f"X has {n_rows_X} rows but y has {n_rows_y}; they must have the "
                 "same number of rows (one target value per row of X)."
             )
+        check_target_values(y)
         if backend.validates_input:
             _check_numeric_columns(X, backend)
             try:
@@ -399,7 +400,6 @@ class ModelTrainer(BaseEstimator):
             y = check_array(
                 column_or_1d(y, warn=True), ensure_2d=False, dtype=None, input_name="y"
             )
-        check_target_values(y)
         return X, y, check_sample_weight(sample_weight, y)
 
     # -- prediction ------------------------------------------------------------
