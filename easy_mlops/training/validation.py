@@ -18,6 +18,17 @@ __all__ = ["check_sample_weight", "check_target_values"]
 
 #: Rows a fit needs at least: a one-row target is neither a class nor a spread.
 MIN_FIT_ROWS = 2
+# pandas.api.types.infer_dtype answers that hold labels of one kind only.
+_ONE_KIND = {
+    "boolean",
+    "bytes",
+    "decimal",
+    "empty",
+    "floating",
+    "integer",
+    "mixed-integer-float",
+    "string",
+}
 
 
 def check_sample_weight(sample_weight, y):
@@ -144,6 +155,9 @@ def check_target_values(y, *, min_rows=MIN_FIT_ROWS, purpose="train a model"):
             f"row {int(np.flatnonzero(missing)[0])}). A target needs a value in "
             "every row: drop those rows or fill them."
         )
+    # pandas infers the kinds in C; the loop below runs only on a mix.
+    if pd.api.types.infer_dtype(y, skipna=False) in _ONE_KIND:
+        return
     kinds = {_kind(value) for value in y}
     if len(kinds) > 1:
         examples = {}
