@@ -132,9 +132,94 @@ def test_evaluate_fn_and_cv_fn_give_the_metrics(regression_data):
         "cv_mean": 0.25,
         "folds": 4.0,
     }
-    assert seen["model"]["mean"] is None  # a fresh, untrained model
+    # The trained hold-out model, as make-mlops-easy 0.4 passed it.
+    y_train = trainer.split_data(*regression_data)[2]
+    assert seen["model"]["n_rows"] == len(y_train) == 96
+    assert seen["model"]["mean"] == pytest.approx(y_train.mean())
+    assert seen["model"] is not trainer.training_result_.model
+    assert "_trained_for_cv" not in vars(trainer.backend_)
     no_cv = ModelTrainer(config, cv_folds=0).fit(*regression_data)
     assert no_cv.training_result_.metrics == {"custom": 1.5}
+    # Without a hold-out, cv_fn gets the model trained on all rows.
+    ModelTrainer(config, cv_folds=4, test_size=0).fit(*regression_data)
+    assert seen["model"]["n_rows"] == 120
+
+
+def test_a_cv_fn_that_predicts_works_as_in_0_4(regression_data):
+    """0.4 code that predicts in cv_fn failed with NotFittedError."""
+
+    def build(config, problem_type):
+        from sklearn.linear_model import LinearRegression
+
+        return LinearRegression()
+
+    def train(model, X, y, config):
+        return model.fit(X, y)
+
+    def cv_fn(model, X, y, config):
+        return {"cv_r2": model.score(X, y)}
+
+    config = {**MEAN, "build_model": build, "train_fn": train, "cv_fn": cv_fn}
+    config["predict_fn"] = lambda model, X: model.predict(X)
+    metrics = ModelTrainer(config, cv_folds=3).fit(*regression_data).metrics
+    assert 0.9 < metrics["cv_r2"] <= 1.0
+
+
+def predict_three(model, X):
+    return np.zeros(3)
+
+
+def test_predictions_of_the_wrong_length_are_refused(regression_data):
+    X, y = regression_data
+    good = ModelTrainer(MEAN, cv_folds=0).fit(X, y)
+    before = good.training_result_
+    bad = {**MEAN, "predict_fn": predict_three}
+    with pytest.raises(
+        ValueError,
+        match=r"'predict_fn' returned an array of shape \(3,\) for 24 rows of X",
+    ):
+        good.set_params(config=bad).fit(X, y)
+    assert good.training_result_ is before  # the failed fit changed nothing
+    trainer = ModelTrainer(bad, cv_folds=0, test_size=0).fit(X, y)
+    with pytest.raises(ValueError, match="shape \\(3,\\) for 40 rows of X"):
+        trainer.predict(X[:40])
+
+
+def test_probabilities_of_the_wrong_length_are_refused():
+    X, y = text_data()
+    config = {**TEXT, "predict_proba_fn": lambda model, X: np.full((2, 2), 0.5)}
+    trainer = ModelTrainer(config, cv_folds=0).fit(X, y)
+    with pytest.raises(ValueError, match="'predict_proba_fn' returned an array of"):
+        trainer.predict_proba(X[:5])
+
+
+@pytest.mark.parametrize("key", ["evaluate_fn", "cv_fn"])
+@pytest.mark.parametrize("value", ["high", None, [0.5], 1j])
+def test_metrics_that_are_not_numbers_name_the_function_and_metric(
+    regression_data, key, value
+):
+    config = {**MEAN, key: lambda *args: {"score": value}}
+    with pytest.raises(TypeError, match=f"{key} must return .* metric 'score' is"):
+        ModelTrainer(config, cv_folds=2).fit(*regression_data)
+
+
+def train_nothing(model, X, y, config):
+    if len(y) < 100:  # the folds' training rows, not the hold-out's or refit's
+        raise RuntimeError("cannot train on so few rows")
+    model["mean"] = float(np.mean(y))
+
+
+def test_every_fold_failing_is_a_warning_and_a_note(regression_data):
+    from sklearn.exceptions import FitFailedWarning
+
+    config = {**MEAN, "train_fn": train_nothing}
+    with pytest.warns(FitFailedWarning, match="all 3 folds raised an error"):
+        trainer = ModelTrainer(config, cv_folds=3, test_size=0).fit(*regression_data)
+    result = trainer.training_result_
+    assert "cv_mean" not in result.metrics
+    assert len(result.cv_errors) == 3
+    assert any("Cross-validation failed: all 3 folds" in n for n in result.skipped)
+    assert "cannot train on so few rows" in result.skipped[-1]
 
 
 @pytest.mark.parametrize("backend", ["callable", "deep_learning", "nlp"])

@@ -125,6 +125,37 @@ def test_invalid_settings_name_key_allowed_values_and_given_value(
     assert isinstance(info.value, ValueError)
 
 
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("cv_folds", True),
+        ("test_size", False),
+        ("n_jobs", True),
+        ("random_state", True),
+    ],
+)
+def test_a_boolean_is_not_a_number(tmp_path, classification_data, key, value):
+    text = f"{key}: {str(value).lower()}\n"
+    with pytest.raises(ConfigError, match=f"training.{key} must be .*; got {value}"):
+        load_config(write(tmp_path, text))
+    with pytest.raises(ValueError, match=f"The '{key}' parameter of ModelTrainer"):
+        ModelTrainer(**{key: value}).fit(*classification_data)
+    with pytest.raises(ValueError, match=f"The '{key}' parameter of ModelTrainer"):
+        ModelTrainer({key: value}).fit(*classification_data)
+
+
+def test_a_whole_config_given_to_model_trainer_points_to_from_config(
+    classification_data,
+):
+    whole = {"training": {"cv_folds": 2}}
+    with pytest.raises(ValueError, match=r"ModelTrainer.from_config\(config\)"):
+        ModelTrainer(whole).fit(*classification_data)
+    for backend in ("sklearn", "callable"):
+        with pytest.raises(ValueError, match="holds a 'training' key"):
+            resolve_settings({"backend": backend, "training": {}}, {})
+    assert ModelTrainer.from_config(whole).config == {"cv_folds": 2}
+
+
 def test_mapping_errors_have_no_file_location():
     with pytest.raises(ConfigError, match=r"^training\.test_size must be a float"):
         ModelTrainer.from_config({"test_size": 1.5})
@@ -162,6 +193,50 @@ def test_yaml_syntax_errors_give_file_and_line(tmp_path, text, line):
     assert info.value.source == str(path)
     assert info.value.line == line
     assert str(info.value).startswith(f"{path}, line {line}: ")
+
+
+@pytest.mark.parametrize(
+    "data, line, message",
+    [
+        (b"training:\n  model_type: caf\xe9\n", 2, "not UTF-8 text: the byte 0xe9"),
+        (b"training:\n\n  cv_folds: 3\x00\n", 3, "holds a NUL character"),
+        (b"training:\n  model_type: a\x07b\n", 2, "character U+0007"),
+    ],
+    ids=["latin-1", "nul", "control"],
+)
+def test_bytes_that_are_not_text_name_file_and_line(tmp_path, data, line, message):
+    path = tmp_path / "config.yaml"
+    path.write_bytes(data)
+    with pytest.raises(ConfigError, match=re.escape(message)) as info:
+        load_config(path)
+    assert str(info.value).startswith(f"{path}, line {line}: ")
+
+
+def test_an_integer_too_long_to_parse_names_key_and_line(tmp_path):
+    path = write(tmp_path, "training:\n  cv_folds: 2\n  random_state: " + "9" * 5000)
+    with pytest.raises(ConfigError, match="integer of 5000 characters") as info:
+        load_config(path)
+    assert info.value.key == "training.random_state"
+    assert info.value.line == 3
+
+
+def test_nesting_is_limited_and_aliases_are_counted_once_expanded(tmp_path):
+    deep = "training:\n  backend: callable\n  x: " + "[" * 51 + "]" * 51 + "\n"
+    with pytest.raises(ConfigError, match="nested more than 50 levels deep"):
+        load_config(write(tmp_path, deep))
+    # Aliases to one list make a deep value out of shallow text.
+    chain = ["a0: &a0 [1]"] + [f"a{i}: &a{i} [*a{i - 1}]" for i in range(1, 51)]
+    with pytest.raises(ConfigError, match="nested more than 50 levels deep"):
+        load_config(write(tmp_path, "\n".join(chain) + "\n"))
+    # Aliases within the limits load as usual.
+    shared = (
+        "weights: &weights {0: 1, 1: 2}\n"
+        "training:\n  problem_type: classification\n"
+        "  model_params:\n    class_weight: *weights\n"
+    )
+    assert load_config(write(tmp_path, shared))["model_params"] == {
+        "class_weight": {0: 1, 1: 2}
+    }
 
 
 def test_a_repeated_key_is_an_error(tmp_path):

@@ -453,6 +453,7 @@ class ModelTrainer(BaseEstimator):
                 f"X has {n_rows_X} rows but y has {n_rows_y}; they must have the "
                 "same number of rows (one target value per row of X)."
             )
+        check_target_values(y)
         _check_unique_columns(X)
         backend.preprocessing = preprocessing = resolve_preprocessing(
             backend.config["preprocessing"],
@@ -482,7 +483,6 @@ class ModelTrainer(BaseEstimator):
             # Other frameworks take X as given; only its shape is recorded.
             validate_data(self, X, skip_check_array=True)
             y = _check_target_array(y)
-        check_target_values(y)
         return X, y, check_sample_weight(sample_weight, y)
 
     # -- prediction ------------------------------------------------------------

@@ -18,6 +18,17 @@ __all__ = ["check_sample_weight", "check_target_values"]
 
 #: Rows a fit needs at least: a one-row target is neither a class nor a spread.
 MIN_FIT_ROWS = 2
+# pandas.api.types.infer_dtype answers that hold labels of one kind only.
+_ONE_KIND = {
+    "boolean",
+    "bytes",
+    "decimal",
+    "empty",
+    "floating",
+    "integer",
+    "mixed-integer-float",
+    "string",
+}
 
 
 def check_sample_weight(sample_weight, y):
@@ -70,7 +81,9 @@ def check_sample_weight(sample_weight, y):
             f"{values.dtype} (such as {values.ravel()[:1].tolist()}). Convert "
             "them to numbers first."
         )
-    weights = _check_sample_weight(values, y, dtype=np.float64)
+    # Checked before scikit-learn's own checks, whose messages say neither
+    # where the bad value is nor what to do.
+    weights = np.atleast_1d(values.astype(np.float64)).ravel()
     for problem, bad in (
         ("NaN", np.isnan(weights)),
         ("infinite", np.isinf(weights)),
@@ -80,7 +93,7 @@ def check_sample_weight(sample_weight, y):
             first = int(np.flatnonzero(bad)[0])
             raise ValueError(
                 f"sample_weight holds {int(bad.sum())} {problem} value(s) (first "
-                f"at row {first}: {weights[first]!r}); every weight must be a "
+                f"at row {first}: {weights[first].item()!r}); every weight must be a "
                 "finite number >= 0. Fix or drop those rows."
             )
     if not weights.any():
@@ -88,7 +101,7 @@ def check_sample_weight(sample_weight, y):
             "sample_weight is zero for every row, so no row would count; give "
             "the rows to train on a positive weight."
         )
-    return weights
+    return _check_sample_weight(values, y, dtype=np.float64)
 
 
 def check_target_values(y, *, min_rows=MIN_FIT_ROWS, purpose="train a model"):
@@ -112,24 +125,28 @@ def check_target_values(y, *, min_rows=MIN_FIT_ROWS, purpose="train a model"):
 
     Examples
     --------
+    >>> import numpy as np
     >>> from easy_mlops.training.validation import check_target_values
     >>> check_target_values(["a", "b", None])
     Traceback (most recent call last):
     ...
     ValueError: y holds 1 missing value(s) (None or NaN; first at row 2)...
-    >>> check_target_values([1, "a", 2])
+    >>> check_target_values(np.array([1, "a", 2], dtype=object))
     Traceback (most recent call last):
     ...
     ValueError: y mixes labels of different kinds: numbers and strings...
     """
     y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
     n_rows = y.shape[0] if y.ndim else 1
     if n_rows < min_rows:
         raise ValueError(
             f"y has {n_rows} sample(s); at least {min_rows} are needed to "
             f"{purpose}. Pass more rows."
         )
-    if y.dtype.kind != "O":
+    # Other shapes are left to scikit-learn's own checks.
+    if y.ndim != 1 or y.dtype.kind != "O":
         return
     missing = pd.isna(y)
     if missing.any():
@@ -138,6 +155,9 @@ def check_target_values(y, *, min_rows=MIN_FIT_ROWS, purpose="train a model"):
             f"row {int(np.flatnonzero(missing)[0])}). A target needs a value in "
             "every row: drop those rows or fill them."
         )
+    # pandas infers the kinds in C; the loop below runs only on a mix.
+    if pd.api.types.infer_dtype(y, skipna=False) in _ONE_KIND:
+        return
     kinds = {_kind(value) for value in y}
     if len(kinds) > 1:
         examples = {}
