@@ -153,8 +153,11 @@ class ModelTrainer(BaseEstimator):
     backend : str, default=None
         Registered backend name; ``"sklearn"`` when neither this nor
         ``config`` gives one.  See :meth:`available_backends`.
-    model_type : str, default=None
-        Entry of the backend's model catalogue; ``"auto"`` by default.
+    model_type : str or list of str, default=None
+        Entry of the backend's model catalogue; ``"auto"`` by default.  A
+        list of entries, or ``"compare"`` for all that do the problem type,
+        cross-validates each on the same folds and keeps the best
+        (``training_result_.leaderboard``).
     problem_type : {"auto", "classification", "regression"}, default=None
         ``"auto"`` by default: detected from the target (see
         :func:`~easy_mlops.training.problem_type.infer_problem_type`).
