@@ -405,3 +405,36 @@ def test_predict_and_evaluate_take_a_saved_pipeline(workdir):
     evaluated = run(workdir, "evaluate", "pipe.easymlops", "prices.csv")
     assert evaluated.returncode == 0, evaluated.stderr
     assert "target 'price'" in evaluated.stdout and "r2_score" in evaluated.stdout
+
+
+def test_compare_prints_a_leaderboard_and_the_report_draws_it(workdir):
+    result = run(
+        workdir,
+        *("train", "labels.csv", "--model-type", "compare", "--cv-folds", "2"),
+        *("--report", "out"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Leaderboard (accuracy, same folds)" in result.stdout
+    for name in ("logistic_regression", "random_forest_classifier"):
+        assert name in result.stdout
+    files = {path.name for path in (workdir / "out").iterdir()}
+    assert {
+        "leaderboard.png",
+        "permutation_importance.png",
+        "roc_pr_curves.png",
+        "confusion_matrix.png",
+    } <= files
+    record = json.loads((workdir / "out" / "metrics.json").read_text())
+    board = record["training"]["leaderboard"]
+    assert [row["cv_mean"] for row in board] == sorted(
+        (row["cv_mean"] for row in board), reverse=True
+    )
+    assert set(record["permutation_importance"]) == {f"feature_{i}" for i in range(5)}
+
+
+def test_an_unknown_entry_of_a_model_type_list_exits_2(workdir):
+    result = run(
+        workdir, "train", "labels.csv", "--model-type", "logistic_regression,forest"
+    )
+    assert result.returncode == 2
+    assert "Unknown model_type 'forest'" in result.stderr
