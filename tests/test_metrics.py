@@ -233,7 +233,10 @@ def test_weights_change_every_fold_score(problem):
 
 @pytest.mark.parametrize(
     "problem_type, scoring",
-    [("classification", "balanced_accuracy"), ("regression", "neg_mean_absolute_error")],
+    [
+        ("classification", "balanced_accuracy"),
+        ("regression", "neg_mean_absolute_error"),
+    ],
 )
 def test_named_scoring_is_weighted_on_every_fold(problem_type, scoring):
     X, y = PROBLEMS[problem_type][0]()
@@ -272,7 +275,8 @@ WEIGHTS = np.array([1.0, 1.0, 1.0, 1.0, 4.0, 1.0, 1.0, 2.0, 3.0, 0.5])
 def test_compute_metrics_classification_matches_sklearn():
     for w in (None, WEIGHTS):
         expected = {
-            name: func(Y_TRUE, Y_PRED, w) for name, func in CLASSIFICATION_METRICS.items()
+            name: func(Y_TRUE, Y_PRED, w)
+            for name, func in CLASSIFICATION_METRICS.items()
         }
         got = compute_metrics("classification", Y_TRUE, Y_PRED, sample_weight=w)
         assert list(got) == list(METRIC_NAMES["classification"])

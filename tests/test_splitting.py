@@ -43,9 +43,7 @@ def labels(*counts):
         (labels(7, 7, 6), 0.9, False),
     ],
 )
-def test_classification_holdout_needs_every_class_in_both_parts(
-    y, test_size, possible
-):
+def test_classification_holdout_needs_every_class_in_both_parts(y, test_size, possible):
     note = _holdout_impossible(y, test_size, "classification")
     assert (note is None) == possible
     if not possible:
