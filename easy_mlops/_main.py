@@ -14,31 +14,13 @@ import os
 import re
 import sys
 import traceback
-import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
 import click
-import numpy as np
-import pandas as pd
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
 
 from ._suggest import closest_match
 from ._version import __version__
-from .config import load_config, write_default_config
-from .training import ModelTrainer, registry
-from .training.metrics import compute_metrics
-from .training.progress import report_progress
-from .training.settings import resolve_settings
 
 __all__ = ["main"]
 
@@ -49,11 +31,8 @@ DEFAULT_CONFIG_PATH = "easy-mlops.yaml"
 
 # Errors a user can cause: bad files, bad settings, bad data, a missing
 # optional package.  They end the command with status 2 and one message.
-_USER_ERRORS = (ValueError, OSError, ImportError)
-
-
-class DataError(ValueError):
-    """The data file cannot be used as given."""
+# (A ModelLoadError or ModelSaveError is a ValueError or OSError.)
+_USER_ERRORS = (ValueError, OSError, ImportError, TypeError)
 
 
 def _user_command(command):
@@ -106,6 +85,48 @@ def cli():
     """Train, evaluate and use models from a YAML config and a data file."""
 
 
+def _override_options(command):
+    """The options of ``train`` that override the config's shared settings."""
+    options = [
+        click.option("--backend", help="Backend (see: easy-mlops backends)."),
+        click.option("--model-type", help="Model type of the backend's catalogue."),
+        click.option(
+            "--problem-type",
+            type=click.Choice(["auto", "classification", "regression"]),
+            help="Problem type; detected from the target by default.",
+        ),
+        click.option("--test-size", type=float, help="Share of rows held out."),
+        click.option("--cv-folds", type=int, help="Cross-validation folds (0: none)."),
+        click.option("--random-state", type=int, help="Seed of splits and models."),
+        click.option("--n-jobs", type=int, help="Parallel fits (-1: all cores)."),
+        click.option(
+            "--preprocessing",
+            type=click.Choice(["auto", "none"]),
+            help="auto: encode text, categories, dates and missing values with "
+            "skrub; none: give the model the columns as they are.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _reading_options(command):
+    """How data files are read: missing-value markers and encoding."""
+    command = click.option(
+        "--encoding",
+        default="utf-8",
+        show_default=True,
+        help="Text encoding of a CSV or TSV file, e.g. latin-1.",
+    )(command)
+    return click.option(
+        "--na-values",
+        help="Comma-separated cell values read as missing, replacing the default "
+        "list: empty, NA, N/A, n/a, na, NaN, nan, NULL, null, None, none, ?, "
+        "#N/A, <NA>.",
+    )(command)
+
+
 @cli.command()
 @click.argument(
     "data",
@@ -114,12 +135,28 @@ def cli():
 )
 @click.option("--target", "-t", help="Target column.  [default: the last column]")
 @click.option(
+    "--id",
+    "ids",
+    multiple=True,
+    metavar="COL",
+    help="Identifier column: kept out of the features and written first in "
+    "predict's output.  Repeatable.",
+)
+@click.option(
+    "--drop",
+    multiple=True,
+    metavar="COL",
+    help="Column to leave out.  Repeatable.",
+)
+@click.option(
     "--config",
     "-c",
     "config_path",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="YAML config: a whole MLOps config or its training section.",
 )
+@_override_options
+@_reading_options
 @click.option(
     "--output",
     "-o",
@@ -136,21 +173,50 @@ def cli():
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @_user_command
-def train(data, target, config_path, output, report_dir, quiet):
-    """Train a model on DATA (CSV or Parquet) and save it.
+def train(
+    data,
+    target,
+    ids,
+    drop,
+    config_path,
+    output,
+    report_dir,
+    quiet,
+    na_values,
+    encoding,
+    **overrides,
+):
+    """Train a model on DATA (CSV, TSV or Parquet) and save it.
 
     Without DATA, trains on scikit-learn's bundled breast-cancer table.
     """
+    import warnings
+
+    from rich.console import Console
+    from rich.markup import escape
+
+    from ._tables import Table, drop_missing_targets, split_columns
+    from .config import load_config
+    from .training import ModelTrainer
+
     out = Console(quiet=quiet, highlight=False, soft_wrap=True)
+    from .training.persistence import check_save_path
+
+    check_save_path(output)
     trainer = ModelTrainer(load_config(config_path) if config_path else {})
+    trainer.set_params(**{k: v for k, v in overrides.items() if v is not None})
     if data is None:
-        frame, source = _demo_frame(), "the bundled breast-cancer demo data"
+        table = Table(_demo_frame(), "the bundled breast-cancer demo data")
         target = target or "diagnosis"
     else:
-        frame, source = _read_table(data), str(data)
-    X, y, target = _split_target(frame, target, source, trainer)
+        table = _read(data, na_values, encoding)
+    target = split_columns(table, target=target, ids=ids, drop=drop)
+    drop_missing_targets(table, target)
+    frame = table.frame
+    X = frame.drop(columns=[target, *ids, *drop])
+    y = frame[target]
     out.print(
-        f"Training on {source}: {X.shape[0]} rows, {X.shape[1]} features, "
+        f"Training on {table.source}: {X.shape[0]} rows, {X.shape[1]} features, "
         f"target {target!r}.",
         markup=False,
     )
@@ -159,6 +225,8 @@ def train(data, target, config_path, output, report_dir, quiet):
         with _progress_bar(quiet):
             trainer.fit(X, y)
     result = trainer.training_result_
+    result.target_name = target
+    result.id_columns = list(ids)
     out.print(
         f"Problem type: [bold]{result.problem_type}[/bold] "
         f"({escape(result.problem_type_reason)})."
@@ -168,8 +236,17 @@ def train(data, target, config_path, output, report_dir, quiet):
         f"{result.model_type!r}), trained in {result.fit_seconds:.1f} s.",
         markup=False,
     )
-    out.print(_metrics_table(result.metrics, _metric_sources(result)))
-    for note in [*result.skipped, *_unique_messages(caught)]:
+    if result.column_treatment:
+        out.print(_columns_table(result))
+    skipped = list(result.skipped)
+    if result.metrics:
+        out.print(_metrics_table(result.metrics, _metric_sources(result)))
+    else:
+        why = " ".join(skipped) or "test_size and cv_folds turn both off."
+        out.print(f"No metrics: {why}", markup=False)
+        skipped = []
+    messages = [m for m in _warning_messages(caught) if m not in result.skipped]
+    for note in _unique([*table.notes, *skipped, *messages]):
         out.print(f"[yellow]Note:[/yellow] {escape(note)}")
     saved = trainer.save_model(output)
     out.print(f"Model saved to {saved}", markup=False)
@@ -199,15 +276,47 @@ def train(data, target, config_path, output, report_dir, quiet):
     type=click.Path(dir_okay=False, path_type=Path),
     help="CSV file for the predictions.  [default: standard output]",
 )
+@click.option(
+    "--id",
+    "ids",
+    multiple=True,
+    metavar="COL",
+    help="Column of DATA to write before the predictions.  Repeatable.  "
+    "[default: the --id columns given to train, where DATA has them]",
+)
+@click.option(
+    "--secure",
+    is_flag=True,
+    help="Load only pickle-free (format='skops') models; refuse any other file.",
+)
+@_reading_options
 @_user_command
-def predict(model, data, output):
-    """Predict DATA (CSV or Parquet) with a saved MODEL; write CSV."""
-    trainer = _load_model(model)
-    X = _features_for(trainer, _read_table(data), str(data))
+def predict(model, data, output, ids, secure, na_values, encoding):
+    """Predict DATA (CSV, TSV or Parquet) with a saved MODEL; write CSV."""
+    import pandas as pd
+
+    from ._tables import DataError
+
+    trainer = _load_model(model, secure)
+    table = _read(data, na_values, encoding)
+    frame = table.frame
+    if ids:
+        missing = [name for name in ids if name not in frame.columns]
+        if missing:
+            raise DataError(f"{table.source} has no column(s) {missing} (--id).")
+    else:
+        recorded = getattr(_final_step(trainer).training_result_, "id_columns", [])
+        ids = [name for name in recorded if name in frame.columns]
+    X = _features_for(trainer, frame, table.source)
     predictions = pd.DataFrame({"prediction": trainer.predict(X)})
+    if ids:
+        predictions = pd.concat(
+            [frame[list(ids)].reset_index(drop=True), predictions], axis=1
+        )
     if output is None:
         predictions.to_csv(sys.stdout, index=False)
     else:
+        _check_output_path(output)
         predictions.to_csv(output, index=False)
         click.echo(f"Wrote {len(predictions)} predictions to {output}")
 
@@ -218,23 +327,52 @@ def predict(model, data, output):
 @click.option(
     "--target",
     "-t",
-    help="Target column.  [default: the one column the model does not use, "
-    "else the last column]",
+    help="Target column.  [default: the target column the model was trained on]",
 )
+@click.option(
+    "--secure",
+    is_flag=True,
+    help="Load only pickle-free (format='skops') models; refuse any other file.",
+)
+@_reading_options
 @_user_command
-def evaluate(model, data, target):
-    """Score a saved MODEL on labelled DATA (CSV or Parquet)."""
-    trainer = _load_model(model)
-    frame, source = _read_table(data), str(data)
+def evaluate(model, data, target, secure, na_values, encoding):
+    """Score a saved MODEL on labelled DATA (CSV, TSV or Parquet)."""
+    from rich.console import Console
+
+    from ._tables import DataError, did_you_mean
+    from .training.metrics import compute_metrics
+
+    trainer = _load_model(model, secure)
+    table = _read(data, na_values, encoding)
+    frame, source = table.frame, table.source
+    final = _final_step(trainer)
     if target is None:
-        unused = [c for c in frame.columns if c not in _feature_names(trainer)]
-        target = unused[0] if len(unused) == 1 else None
-    _, y, target = _split_target(frame, target, source, None)
+        target = final.training_result_.target_name
+        if target is None:
+            raise DataError(
+                f"{model} does not record its target column's name; pass --target."
+            )
+    if target not in frame.columns:
+        raise DataError(
+            f"{source} has no target column {target!r}"
+            f"{did_you_mean(target, list(frame.columns))} Columns: "
+            f"{', '.join(frame.columns)}. Pass --target if it has another name."
+        )
+    missing = frame[target].isna()
+    if missing.all():
+        raise DataError(f"The target column {target!r} of {source} is empty.")
+    frame = frame.loc[~missing]
     X = _features_for(trainer, frame.drop(columns=target), source)
-    y = _target_like_training(trainer, y, target)
-    metrics = compute_metrics(trainer.problem_type_, y, trainer.predict(X))
+    y = _target_like_training(final, frame[target], target)
+    metrics = compute_metrics(final.problem_type_, y, trainer.predict(X))
     out = Console(highlight=False, soft_wrap=True)
     out.print(f"Evaluated on {source}: {len(y)} rows, target {target!r}.", markup=False)
+    if missing.any():
+        out.print(
+            f"Note: skipped {int(missing.sum())} row(s) whose target is empty.",
+            markup=False,
+        )
     out.print(_metrics_table(metrics, {}))
 
 
@@ -242,6 +380,11 @@ def evaluate(model, data, target):
 @_user_command
 def backends():
     """List the backends, their model types and their optional packages."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .training import registry
+
     table = Table(title="Training backends")
     for column in ("backend", "model_type"):
         table.add_column(column, no_wrap=True)
@@ -289,6 +432,8 @@ def init(path, force):
 
     PATH defaults to easy-mlops.yaml.
     """
+    from .config import write_default_config
+
     if path.exists() and not force:
         raise FileExistsError(f"{path} already exists; pass --force to overwrite it.")
     write_default_config(path, overwrite=True)
@@ -307,81 +452,44 @@ def _demo_frame():
     return frame
 
 
-def _read_table(path):
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".csv", ".txt"):
-            frame = pd.read_csv(path)
-        elif suffix in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
-        else:
-            raise DataError(
-                f"{path}: unknown file type {suffix or '(none)'!r}; DATA must be "
-                "a CSV (.csv) or Parquet (.parquet) file."
-            )
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path} is empty.") from None
-    except pd.errors.ParserError as exc:
-        raise DataError(f"{path} is not a readable CSV file: {exc}") from None
-    except ImportError as exc:
-        raise ImportError(
-            f"Reading Parquet needs pyarrow ({exc}). Install it with: "
-            'pip install "easy-mlops[cli]"'
-        ) from None
-    if frame.shape[0] == 0:
-        raise DataError(f"{path} has a header but no rows.")
-    return frame
+def _read(path, na_values, encoding):
+    from ._tables import DEFAULT_NA_VALUES, read_table
+
+    markers = DEFAULT_NA_VALUES if na_values is None else na_values.split(",")
+    return read_table(path, na_values=markers, encoding=encoding)
 
 
-def _split_target(frame, target, source, trainer):
-    """Features, target and the target's name; checked before any training."""
-    columns = [str(c) for c in frame.columns]
-    frame.columns = columns
-    if target is None:
-        target = columns[-1]
-    if target not in columns:
+def _check_output_path(path):
+    """Refuse, before any work, an output path that cannot be written."""
+    from ._tables import DataError
+
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if path.is_dir():
+        raise DataError(f"The output path {path} is a directory; give a file name.")
+    if not parent.is_dir():
         raise DataError(
-            f"{source} has no column {target!r}{_did_you_mean(target, columns)} "
-            f"Columns: {', '.join(columns)}."
+            f"The output path {path} cannot be created: {parent} is a file."
         )
-    if len(columns) < 2:
-        raise DataError(f"{source} has only the target column {target!r}.")
-    y = frame[target]
-    missing = int(y.isna().sum())
-    if missing:
-        raise DataError(
-            f"The target column {target!r} of {source} has {missing} empty "
-            "value(s); drop or fill those rows first."
-        )
-    X = frame.drop(columns=target)
-    if trainer is not None and _validates_input(trainer):
-        text = [c for c in X.columns if not _is_numeric(X[c])]
-        if text:
-            raise DataError(
-                f"Feature column(s) {', '.join(map(repr, text))} of {source} hold "
-                "text; the model needs numbers. Encode or drop them first, or "
-                f"pass --target if the target is not {target!r}."
-            )
-    return X, y, target
+    if not os.access(parent, os.W_OK) or (
+        path.exists() and not os.access(path, os.W_OK)
+    ):
+        raise DataError(f"The output path {path} is not writable.")
 
 
-def _validates_input(trainer):
-    backend_name = resolve_settings(trainer.config, {})["backend"]
-    return registry.get_backend(backend_name).validates_input
+def _final_step(model):
+    """The ModelTrainer of a saved model: the model itself, or a Pipeline's end."""
+    steps = getattr(model, "steps", None)
+    return steps[-1][1] if steps else model
 
 
-def _is_numeric(column):
-    return pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column)
+def _features_for(model, frame, source):
+    """The feature columns of ``frame`` for ``model``, checked by name."""
+    from ._tables import DataError, check_numeric_cells
 
-
-def _feature_names(trainer):
-    return [str(c) for c in getattr(trainer, "feature_names_in_", [])]
-
-
-def _features_for(trainer, frame, source):
-    """The columns the model was trained on, in its order."""
-    frame.columns = [str(c) for c in frame.columns]
-    names = _feature_names(trainer)
+    trainer = _final_step(model)
+    names = [str(c) for c in getattr(model, "feature_names_in_", [])]
     if not names:
         return frame
     missing = [name for name in names if name not in frame.columns]
@@ -391,11 +499,17 @@ def _features_for(trainer, frame, source):
             f"{source} lacks {len(missing)} column(s) the model was trained on: "
             f"{', '.join(map(repr, missing[:5]))}{more}."
         )
-    return frame[names]
+    X = frame[names]
+    if model is trainer and not trainer.training_result_.preprocessing:
+        if trainer.backend_.validates_input:
+            check_numeric_cells(X, source)
+    return X
 
 
 def _target_like_training(trainer, y, target):
     """Labels read from a file, as the labels the model predicts."""
+    from ._tables import DataError
+
     classes = getattr(trainer, "classes_", None)
     if classes is None:
         return y.to_numpy()
@@ -413,10 +527,10 @@ def _target_like_training(trainer, y, target):
     return labels
 
 
-def _load_model(path):
+def _load_model(path, secure):
     from .training import load_model
 
-    return load_model(path)
+    return load_model(path, secure=secure)
 
 
 # -- output --------------------------------------------------------------------
@@ -433,29 +547,55 @@ def _metric_sources(result):
 
 
 def _metrics_table(metrics, sources):
+    import math
+
+    from rich.table import Table
+
     table = Table(title="Metrics")
     table.add_column("metric")
     table.add_column("value", justify="right")
     if sources:
         table.add_column("from")
     for name, value in metrics.items():
-        shown = "n/a" if value is None or not np.isfinite(value) else f"{value:.4f}"
+        shown = "n/a" if value is None or not math.isfinite(value) else f"{value:.4f}"
         table.add_row(name, shown, *([sources.get(name, "")] if sources else []))
     return table
 
 
-def _unique_messages(caught):
-    seen = []
-    for warning in caught:
-        message = f"{warning.category.__name__}: {warning.message}"
-        if message not in seen:
-            seen.append(message)
-    return seen
+def _columns_table(result):
+    from rich.table import Table
+
+    table = Table(title="Columns")
+    table.add_column("column")
+    table.add_column("treated as")
+    table.add_column("why")
+    for name, kind in result.column_treatment.items():
+        table.add_row(name, kind, result.column_reasons.get(name, ""))
+    return table
+
+
+def _warning_messages(caught):
+    return [str(warning.message) for warning in caught]
+
+
+def _unique(messages):
+    return list(dict.fromkeys(messages))
 
 
 @contextmanager
 def _progress_bar(quiet):
     """A progress bar over the fits, on a terminal only (on standard error)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from .training.progress import report_progress
+
     console = Console(stderr=True)
     if quiet or not console.is_terminal:
         yield

@@ -17,13 +17,14 @@ from numbers import Integral
 from pathlib import Path
 
 import yaml
+from numpy.random import RandomState
 from sklearn.utils._param_validation import (
+    HasMethods,
     Interval,
     StrOptions,
     _Booleans,
     _InstancesOf,
     _NoneConstraint,
-    _RandomStates,
     make_constraint,
 )
 
@@ -50,6 +51,8 @@ _KEY_NOTES = {
     "random_state": "Seed of the split, the folds and the estimator",
     "refit": "Refit the final model on all rows",
     "n_jobs": "Parallel fits (null: 1; -1: every core)",
+    "preprocessing": "Encode text, categories, dates and missing values with "
+    "skrub (auto) or give the model the columns as they are (none)",
 }
 
 
@@ -139,8 +142,11 @@ def load_config(path):
     Raises
     ------
     ConfigError
-        For YAML syntax errors and repeated keys (with file and line), and
-        everything :func:`validate_config` rejects (with the line of the key).
+        For YAML syntax errors and repeated keys (with file and line), bytes
+        that are not UTF-8 text or NUL characters, integers of more than 100
+        digits, nesting deeper than 50 levels, aliases that expand to more
+        than 100,000 values or refer to themselves, and everything
+        :func:`validate_config` rejects (with the line of the key).
     FileNotFoundError
         If ``path`` does not exist.
 
@@ -154,12 +160,23 @@ def load_config(path):
     {'model_type': 'logistic_regression'}
     """
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    loader = _Loader(text)
+    text = _read_text(path)
+    loader = None
     try:
+        loader = _Loader(text)
         node = loader.get_single_node()
-        lines = _key_lines(node, path) if node is not None else {}
+        if node is not None:
+            _check_node_graph(node, path)
+        lines = _key_lines(node, path, set()) if node is not None else {}
         data = loader.construct_document(node) if node is not None else None
+    except yaml.reader.ReaderError as exc:
+        # Raised for control characters: a config is printable text.
+        raise ConfigError(
+            f"invalid YAML: {exc.reason} (character U+{exc.character:04X}); a "
+            "config holds printable text only. Remove the character.",
+            source=path,
+            line=text.count("\n", 0, exc.position) + 1,
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = " ".join(filter(None, [exc.context, exc.problem]))
@@ -171,7 +188,8 @@ def load_config(path):
     except yaml.YAMLError as exc:
         raise ConfigError(f"invalid YAML: {exc}", source=path) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return _Validator(path, lines).validate({} if data is None else data)
 
 
@@ -278,16 +296,14 @@ def _describe(constraint):
             return [f"{kind} {sign} {_num(left)}"]
         sign = "<=" if constraint.closed in ("right", "both") else "<"
         return [f"{kind} {sign} {_num(right)}"]
-    if isinstance(constraint, _RandomStates):
+    if isinstance(constraint, _InstancesOf) and constraint.type is RandomState:
         # A RandomState instance cannot be written in YAML, so it is not offered.
-        return [
-            phrase
-            for inner in constraint._constraints
-            if not isinstance(inner, _InstancesOf)
-            for phrase in _describe(inner)
-        ]
+        return []
     if isinstance(constraint, _Booleans):
         return ["true or false"]
+    if isinstance(constraint, HasMethods):
+        # A transformer instance cannot be written in YAML, so it is not offered.
+        return []
     if isinstance(constraint, _NoneConstraint):
         return ["null"]
     if isinstance(constraint, _InstancesOf):
@@ -297,7 +313,30 @@ def _describe(constraint):
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe YAML loading that also reads ``1e-3`` as a float, as YAML 1.2 does."""
+    """Safe YAML loading that also reads ``1e-3`` as a float, as YAML 1.2 does,
+    and stops at a nesting deeper than a config needs.
+
+    The depth is counted while composing, so a file of ten thousand ``[`` is
+    refused after the first levels: PyYAML's scanner slows with every level
+    and its composer recurses once per level.
+    """
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1
+        try:
+            if self._depth > _MAX_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"the YAML is nested more than {_MAX_DEPTH} levels deep; a "
+                    "config needs far less",
+                    self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _Loader.add_implicit_resolver(
@@ -307,13 +346,124 @@ _Loader.add_implicit_resolver(
 )
 
 
-def _key_lines(node, source, prefix=()):
+# Limits of a config file: far above any real config, far below what would
+# take long to load.  Aliases make a graph of nodes whose expansion may grow
+# exponentially (nine aliases of nine aliases of ...), so the expanded size
+# is counted, visiting each node once.
+_MAX_DEPTH = 50
+_MAX_VALUES = 100_000
+_MAX_INT_DIGITS = 100
+_INT_TAG = "tag:yaml.org,2002:int"
+
+
+def _read_text(path):
+    """The file as text; ConfigError, with the line, for non-UTF-8 bytes or NUL."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"the file is not UTF-8 text: the byte {raw[exc.start]:#04x} cannot be "
+            "read. Save the config as UTF-8 text.",
+            source=path,
+            line=line,
+        ) from None
+    if "\x00" in text:
+        raise ConfigError(
+            "the file holds a NUL character (\\x00), so it is not a text file. "
+            "Save the config as plain text.",
+            source=path,
+            line=text.count("\n", 0, text.index("\x00")) + 1,
+        )
+    return text
+
+
+def _check_node_graph(root, source):
+    """Refuse before construction a document too deep, too large once its
+    aliases are expanded, referring to itself, or holding huge integers.
+
+    One depth-first pass over the composed nodes, each visited once.
+    """
+    size, depth, on_path = {}, {}, set()
+    stack = [(root, (), False)]
+    while stack:
+        node, keys, finished = stack.pop()
+        ident = id(node)
+        if finished:
+            children = [child for child, _ in _children(node, keys)]
+            size[ident] = 1 + sum(size[id(child)] for child in children)
+            depth[ident] = 1 + max((depth[id(child)] for child in children), default=0)
+            on_path.discard(ident)
+            if depth[ident] > _MAX_DEPTH:
+                problem = f"is nested more than {_MAX_DEPTH} levels deep"
+            elif size[ident] > _MAX_VALUES:
+                problem = (
+                    f"expands to more than {_MAX_VALUES} values through its "
+                    "aliases (*name)"
+                )
+            else:
+                continue
+            raise ConfigError(
+                f"the YAML {problem}; a config needs far less. Write the values "
+                "out, with fewer aliases and levels.",
+                source=source,
+                line=node.start_mark.line + 1,
+            )
+        if ident in size:
+            continue
+        if ident in on_path:
+            raise ConfigError(
+                "the YAML refers to itself through an alias (*name inside the "
+                "&name it names); a config cannot hold a loop.",
+                source=source,
+                line=node.start_mark.line + 1,
+            )
+        on_path.add(ident)
+        if (
+            isinstance(node, yaml.ScalarNode)
+            and node.tag == _INT_TAG
+            and len(node.value) > _MAX_INT_DIGITS
+        ):
+            where = ".".join(keys) or "the document"
+            raise ConfigError(
+                f"{where} is an integer of {len(node.value)} characters; no setting "
+                f"takes one of more than {_MAX_INT_DIGITS} digits. Check the value.",
+                key=".".join(keys) or None,
+                source=source,
+                line=node.start_mark.line + 1,
+            )
+        stack.append((node, keys, True))
+        stack.extend(
+            (child, child_keys, False)
+            for child, child_keys in _children(node, keys)
+            if id(child) not in size
+        )
+
+
+def _children(node, keys):
+    """The nodes under ``node``, each with the key path it sits at."""
+    if isinstance(node, yaml.SequenceNode):
+        return [(child, keys) for child in node.value]
+    if isinstance(node, yaml.MappingNode):
+        pairs = []
+        for key_node, value_node in node.value:
+            pairs.append((key_node, keys))
+            name = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
+            pairs.append((value_node, (*keys, name)))
+        return pairs
+    return []
+
+
+def _key_lines(node, source, seen, prefix=()):
     """Map each key path to its line; a repeated key is an error.
 
     PyYAML keeps the last of repeated keys silently, which hides mistakes.
+    A mapping reached again through an alias is not walked again (``seen``).
     """
     lines = {}
-    if isinstance(node, yaml.MappingNode):
+    if isinstance(node, yaml.MappingNode) and id(node) not in seen:
+        seen.add(id(node))
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 continue
@@ -328,7 +478,7 @@ def _key_lines(node, source, prefix=()):
                     line=line,
                 )
             lines[path] = line
-            lines.update(_key_lines(value_node, source, path))
+            lines.update(_key_lines(value_node, source, seen, path))
     return lines
 
 

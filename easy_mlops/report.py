@@ -89,7 +89,11 @@ def holdout_predictions(trainer, X, y):
         return None, None
     backend = trainer.backend_
     problem_type = trainer.problem_type_
-    X_checked = np.asarray(X) if backend.validates_input else X
+    if trainer.training_result_.preprocessing and hasattr(X, "columns"):
+        # The pipeline takes the raw table; NumPy would lose its column types.
+        X_checked = trainer._validate_predict_data(X)
+    else:
+        X_checked = np.asarray(X) if backend.validates_input else X
     split = backend.split_data(X_checked, np.asarray(y), problem_type=problem_type)
     if split.X_test is None:
         return None, None
@@ -270,6 +274,17 @@ def _page(result, manifest, plots, notes):
         for path, caption in plots
     )
     note_items = "".join(f"<li>{esc(note)}</li>" for note in notes)
+    columns = ""
+    if result.column_treatment:
+        column_rows = "\n".join(
+            f"<tr><td>{esc(name)}</td><td>{esc(kind)}</td>"
+            f"<td>{esc(result.column_reasons.get(name, ''))}</td></tr>"
+            for name, kind in result.column_treatment.items()
+        )
+        columns = (
+            "<h2>Columns</h2>\n<table>\n<tr><th>column</th><th>treated as</th>"
+            f"<th>why</th></tr>\n{column_rows}\n</table>"
+        )
     details = json.dumps(
         _to_json(manifest) if manifest is not None else result.to_dict(),
         indent=2,
@@ -299,6 +314,7 @@ pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; }}
 {rows}
 </table>
 {f"<ul>{note_items}</ul>" if note_items else ""}
+{columns}
 <h2>Plots</h2>
 {figures or "<p>No plots.</p>"}
 <h2>{"Manifest" if manifest is not None else "Training record"}</h2>

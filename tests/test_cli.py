@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -12,9 +13,6 @@ import pytest
 
 from easy_mlops.config import load_config
 from easy_mlops.training.settings import DEFAULTS
-
-pytest.importorskip("click", reason="the cli extra is not installed")
-pytest.importorskip("rich", reason="the cli extra is not installed")
 
 FAST = "training:\n  cv_folds: 2\n  model_params:\n    n_estimators: 10\n"
 
@@ -161,3 +159,219 @@ def test_a_closed_pipe_is_not_reported_as_an_error(tmp_path):
     )
     assert result.stdout.splitlines()[0] == "prediction"
     assert "Broken pipe" not in result.stderr and "Error" not in result.stderr
+
+
+# -- real files ------------------------------------------------------------------
+
+
+def raw_table(n=120, seed=0):
+    """A table as users export it: text, dates, markers, an ID, gaps."""
+    rng = np.random.default_rng(seed)
+    size = rng.normal(50, 10, n)
+    city = rng.choice(["Paris", "Lyon", "Nice"], n)
+    frame = pd.DataFrame(
+        {
+            "order_id": [f"A-{i:04d}" for i in range(n)],
+            "size": [f"{v:.1f}" if i % 11 else "?" for i, v in enumerate(size)],
+            "city": city,
+            "ordered": pd.date_range("2021-01-01", periods=n).strftime("%d/%m/%Y"),
+            "note": [None] * n,
+            "kind": np.where((size > 50) ^ (city == "Lyon"), "big", "small"),
+        }
+    )
+    frame.loc[[3, 17], "kind"] = None
+    frame.loc[[5, 8], "city"] = "NA"
+    return frame
+
+
+@pytest.fixture
+def rawdir(tmp_path):
+    frame = raw_table()
+    frame.to_csv(tmp_path / "orders.csv")  # pandas' default: a row-number column
+    (tmp_path / "fast.yaml").write_text(FAST)
+    return tmp_path
+
+
+def test_a_raw_csv_trains_predicts_and_evaluates_with_no_code(rawdir):
+    trained = run(
+        rawdir,
+        *("train", "orders.csv", "--target", "kind", "--id", "order_id"),
+        *("--cv-folds", "3", "--model-type", "hist_gradient_boosting"),
+    )
+    assert trained.returncode == 0, trained.stderr
+    out = trained.stdout
+    assert "118 rows, 4 features, target 'kind'" in out
+    assert "Dropped 2 row(s) whose target 'kind' is empty." in out
+    assert "Column 'Unnamed: 0' holds the row numbers" in out
+    assert "HistGradientBoostingClassifier" in out
+    for column, kind in [
+        ("size", "numeric"),
+        ("city", "categorical"),
+        ("ordered", "datetime"),
+        ("note", "dropped"),
+    ]:
+        assert re.search(rf"{column}\s+│ {kind}", out), (column, out)
+    assert "3-fold cross-validation" in out
+    assert out.count("Note:") == len(
+        set(line for line in out.splitlines() if "Note:" in line)
+    )
+
+    new = raw_table(seed=1).drop(columns="kind").iloc[:, ::-1]
+    new.to_csv(rawdir / "new.tsv", sep="\t", index=False)
+    predicted = run(rawdir, "predict", "model.easymlops", "new.tsv")
+    assert predicted.returncode == 0, predicted.stderr
+    predictions = pd.read_csv(io.StringIO(predicted.stdout))
+    assert list(predictions.columns) == ["order_id", "prediction"]
+    assert predictions["order_id"].tolist() == new["order_id"].tolist()
+    assert set(predictions["prediction"]) <= {"big", "small"}
+
+    evaluated = run(rawdir, "evaluate", "model.easymlops", "orders.csv")
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "118 rows, target 'kind'" in evaluated.stdout
+    assert "skipped 2 row(s) whose target is empty" in evaluated.stdout
+
+
+def test_evaluate_needs_the_recorded_target_and_never_takes_the_last_column(rawdir):
+    run(rawdir, "train", "orders.csv", "--target", "kind", "-c", "fast.yaml")
+    raw_table().drop(columns="kind").to_csv(rawdir / "unlabelled.csv", index=False)
+    result = run(rawdir, "evaluate", "model.easymlops", "unlabelled.csv")
+    assert result.returncode == 2
+    assert "has no target column 'kind'" in result.stderr
+    assert "order_id, size, city, ordered, note" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_parquet_files_train_and_predict(rawdir):
+    pytest.importorskip("pyarrow")
+    frame = raw_table().dropna(subset=["kind"])
+    frame.to_parquet(rawdir / "orders.parquet")
+    trained = run(
+        rawdir,
+        "train",
+        "orders.parquet",
+        "-t",
+        "kind",
+        "--drop",
+        "order_id",
+        "-c",
+        "fast.yaml",
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert "4 features" in trained.stdout
+    predicted = run(rawdir, "predict", "model.easymlops", "orders.parquet")
+    assert predicted.returncode == 0, predicted.stderr
+    assert len(pd.read_csv(io.StringIO(predicted.stdout))) == len(frame)
+
+
+def test_na_values_and_encoding_options(rawdir):
+    frame = raw_table().dropna(subset=["kind"])
+    frame["city"] = frame["city"].replace({"Nice": "Besançon"})
+    frame.to_csv(rawdir / "latin.csv", index=False, encoding="latin-1")
+    refused = run(rawdir, "train", "latin.csv", "-t", "kind", "-c", "fast.yaml")
+    assert refused.returncode == 2
+    assert "latin.csv is not valid utf-8 text" in refused.stderr
+    assert "--encoding latin-1" in refused.stderr
+    accepted = run(
+        rawdir,
+        "train",
+        "latin.csv",
+        "-t",
+        "kind",
+        "-c",
+        "fast.yaml",
+        "--encoding",
+        "latin-1",
+        "--na-values",
+        "?,",
+    )
+    assert accepted.returncode == 0, accepted.stderr
+
+
+def test_identifier_columns_are_named_in_a_note(rawdir):
+    result = run(rawdir, "train", "orders.csv", "-t", "kind", "-c", "fast.yaml")
+    assert result.returncode == 0, result.stderr
+    assert "Column 'order_id' holds a different value in every row" in result.stdout
+    assert "--id or --drop" in result.stdout
+
+
+def test_no_metrics_is_said_in_one_line(rawdir):
+    result = run(
+        rawdir,
+        "train",
+        "orders.csv",
+        "-t",
+        "kind",
+        "-c",
+        "fast.yaml",
+        "--test-size",
+        "0",
+        "--cv-folds",
+        "0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "No metrics: test_size and cv_folds turn both off." in result.stdout
+    assert "Metrics" not in result.stdout
+
+
+def test_a_bad_cell_without_preprocessing_names_column_and_file(workdir):
+    trained = run(
+        workdir,
+        "train",
+        "prices.csv",
+        "-t",
+        "price",
+        "-c",
+        "fast.yaml",
+        "--preprocessing",
+        "none",
+    )
+    assert trained.returncode == 0, trained.stderr
+    frame = pd.read_csv(workdir / "prices.csv").astype({"x2": object})
+    frame.loc[4, "x2"] = "twelve"
+    frame.to_csv(workdir / "bad.csv", index=False)
+    result = run(workdir, "predict", "model.easymlops", "bad.csv")
+    assert result.returncode == 2
+    assert "Column 'x2' of bad.csv holds 'twelve'" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--drop", "kind"), "target column 'kind' is also given to --drop"),
+        (("--id", "kind"), "target column 'kind' is also given to --id"),
+        (
+            ("--drop", "sise"),
+            "no column 'sise' (given to --drop); did you mean 'size'?",
+        ),
+        (("--model-type", "forest"), "model_type"),
+        (("--preprocessing", "none"), "preprocessing='auto'"),
+    ],
+    ids=["drop-target", "id-target", "unknown-drop", "bad-model-type", "text-no-prep"],
+)
+def test_column_and_override_errors_exit_2(rawdir, args, message):
+    result = run(rawdir, "train", "orders.csv", "-t", "kind", "-c", "fast.yaml", *args)
+    assert result.returncode == 2, result.stdout
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_duplicate_column_names_are_an_error(rawdir):
+    (rawdir / "dup.csv").write_text("a,b,a,y\n1,2,3,x\n4,5,6,z\n")
+    result = run(rawdir, "train", "dup.csv")
+    assert result.returncode == 2
+    assert "duplicate column names ['a']" in result.stderr
+
+
+def test_help_answers_without_importing_the_libraries():
+    code = (
+        "import sys\n"
+        "from easy_mlops._main import main\n"
+        "try:\n    main(['--help'])\n"
+        "except SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('sklearn', 'pandas', 'skrub', 'numpy') "
+        "if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().endswith("[]")

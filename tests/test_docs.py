@@ -70,7 +70,15 @@ def test_readme_has_one_install_and_one_test_command():
 def test_public_names():
     import easy_mlops.training as training
 
-    assert easy_mlops.__all__ == ["ModelTrainer", "__version__"]
+    assert easy_mlops.__all__ == [
+        "ModelTrainer",
+        "__version__",
+        "inspect_model",
+        "load_model",
+        "save_model",
+    ]
+    for name in easy_mlops.__all__:
+        assert getattr(easy_mlops, name) is not None
     assert set(training.__all__) >= {
         "ModelTrainer",
         "BaseTrainingBackend",

@@ -1,9 +1,20 @@
-"""Saving and loading: one version-checked file, atomic saves, clear load errors."""
+"""Saving and loading: one version-checked file, atomic saves, clear load errors.
 
+The attacks a file can carry are in test_security.py.
+"""
+
+import hashlib
 import io
 import json
 import os
 import pickle
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
 import zipfile
 
 import joblib
@@ -194,17 +205,18 @@ def test_load_uses_the_recorded_backend(saved, classification_frame, fitted):
     )
 
 
-def test_a_failing_save_keeps_the_old_file(tmp_path, saved, regression_data):
+def test_a_failing_save_keeps_the_old_file(
+    tmp_path, saved, fitted, regression_data, classification_frame
+):
     before = saved.read_bytes()
-    bad = ModelTrainer({**CALLABLE, "transform": lambda value: value}).fit(
-        *regression_data
-    )
+    bad = ModelTrainer({**CALLABLE, "lock": threading.Lock()}).fit(*regression_data)
     with pytest.raises(
-        ModelSaveError, match="config key 'transform'.*cannot be pickled"
+        ModelSaveError, match="config key 'lock'.*cannot be pickled even by value"
     ):
         bad.save_model(saved)
     assert saved.read_bytes() == before
-    assert load_model(saved).predict is not None
+    X = classification_frame[0]
+    np.testing.assert_array_equal(load_model(saved).predict(X), fitted.predict(X))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.emlops"]
 
 
@@ -214,11 +226,15 @@ def test_a_crash_while_replacing_keeps_the_old_file(
     before = saved.read_bytes()
 
     def crash(*args):
-        raise OSError("disk full")
+        raise OSError(28, "No space left on device", args[0])
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ModelSaveError) as info:
         fitted.save_model(saved)
+    # The target is named, not the temporary file the OSError was about.
+    assert str(info.value).startswith(f"Cannot save the model to {saved}: No space")
+    assert ".tmp" not in str(info.value)
+    assert isinstance(info.value.__cause__, OSError)
     assert saved.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.emlops"]
 
@@ -437,16 +453,338 @@ def test_a_manifest_missing_a_key_is_explained(saved, key):
         load_model(saved)
 
 
-def test_every_single_byte_flip_is_a_model_load_error(saved):
+def test_a_byte_flip_is_a_model_load_error_or_changes_nothing(
+    saved, fitted, classification_frame
+):
+    """Every byte of the central directory, and bytes sampled elsewhere: a
+    flip either raises ModelLoadError or hits a field that changes nothing
+    (a timestamp, the file attributes), so the model loads and predicts the
+    same.  No other exception, and never a silently different model."""
+    X = classification_frame[0]
+    expected = fitted.predict(X)
     original = saved.read_bytes()
-    for offset in range(0, len(original), max(1, len(original) // 60)):
+    with zipfile.ZipFile(saved) as archive:
+        directory = archive.start_dir
+    step = max(1, directory // 60)
+    offsets = [*range(0, directory, step), *range(directory, len(original))]
+    refused = 0
+    for offset in offsets:
         damaged = bytearray(original)
         damaged[offset] ^= 0xFF
         saved.write_bytes(bytes(damaged))
         try:
-            load_model(saved)
+            loaded = load_model(saved)
         except ModelLoadError:
-            pass
+            refused += 1
+        else:
+            np.testing.assert_array_equal(loaded.predict(X), expected)
+    assert refused > len(offsets) // 2
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("flags", 0x1, "encrypted or compressed in a way easy_mlops never writes"),
+        ("method", 99, "encrypted or compressed in a way easy_mlops never writes"),
+    ],
+)
+def test_a_damaged_central_directory_is_a_model_load_error(
+    saved, field, value, message
+):
+    """Bit flips there once gave NotImplementedError and "...is encrypted"."""
+    with zipfile.ZipFile(saved) as archive:
+        entry = archive.start_dir
+    data = bytearray(saved.read_bytes())
+    while data[entry + 46 : entry + 51] != b"model":
+        lengths = (data[entry + i : entry + i + 2] for i in (28, 30, 32))
+        entry += 46 + sum(int.from_bytes(n, "little") for n in lengths)
+    offset = {"flags": 8, "method": 10}[field]
+    data[entry + offset : entry + offset + 2] = value.to_bytes(2, "little")
+    saved.write_bytes(bytes(data))
+    with pytest.raises(ModelLoadError, match=message):
+        load_model(saved)
+
+
+@pytest.mark.parametrize("version", [0, -1, True, "1", 1.5, None])
+def test_a_format_version_that_is_not_a_positive_integer(saved, version):
+    _rewrite(saved, {"format_version": version})
+    with pytest.raises(ModelLoadError, match="not a positive integer"):
+        load_model(saved)
+
+
+@pytest.fixture
+def skops_saved(tmp_path, classification_frame):
+    pytest.importorskip("skops")
+    trainer = ModelTrainer(model_type="logistic_regression", cv_folds=0)
+    return trainer.fit(*classification_frame).save_model(
+        tmp_path / "m.skops", format="skops"
+    )
+
+
+def _edit_member(path, name, edit):
+    """Apply ``edit`` to a member's bytes and fix its checksum."""
+    with zipfile.ZipFile(path) as archive:
+        members = {n: archive.read(n) for n in archive.namelist()}
+    members[name] = edit(members[name])
+    manifest = json.loads(members.pop("manifest.json"))
+    manifest["sha256"][name] = hashlib.sha256(members[name]).hexdigest()
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("manifest.json", json.dumps(manifest))
+        for n, data in members.items():
+            archive.writestr(n, data)
+
+
+def _edit_json(edit):
+    def apply(data):
+        state = json.loads(data)
+        edit(state)
+        return json.dumps(state).encode()
+
+    return apply
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda state: state.pop("result"),
+        lambda state: state.update(params=["not", "a", "mapping"]),
+        lambda state: state["params"].update(unknown_parameter=1),
+        lambda state: state["result"].update(cv_scores=None),
+        lambda state: state.update(config=7),
+    ],
+    ids=["no-result", "params-list", "unknown-param", "cv-scores", "config"],
+)
+def test_edited_skops_state_is_a_model_load_error(skops_saved, edit):
+    _edit_member(skops_saved, "trainer.json", _edit_json(edit))
+    with pytest.raises(ModelLoadError, match="damaged trainer.json"):
+        load_model(skops_saved)
+
+
+def test_an_edited_skops_model_is_a_model_load_error(skops_saved):
+    def edit_schema(data):
+        inner = io.BytesIO(data)
+        with zipfile.ZipFile(inner) as archive:
+            members = {n: archive.read(n) for n in archive.namelist()}
+        schema = json.loads(members["schema.json"])
+        schema["content"] = {"unexpected": True}
+        members["schema.json"] = json.dumps(schema).encode()
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as archive:
+            for n, payload in members.items():
+                archive.writestr(n, payload)
+        return out.getvalue()
+
+    _edit_member(skops_saved, "model", edit_schema)
+    with pytest.raises(ModelLoadError, match="damaged skops model member"):
+        load_model(skops_saved)
+
+
+def test_trusted_as_one_string_is_one_type(tmp_path, classification_frame):
+    pytest.importorskip("skops")
+    X, y = classification_frame
+    forest = ModelTrainer({"model_params": {"n_estimators": 3}}, cv_folds=0).fit(X, y)
+    path = forest.save_model(tmp_path / "forest.skops", format="skops")
+    loaded = load_model(path, trusted="sklearn.tree._tree.Tree")
+    np.testing.assert_array_equal(loaded.predict(X), forest.predict(X))
+    with pytest.raises(TypeError, match="trusted must be a list of type names"):
+        load_model(path, trusted=[3])
+
+
+# -- saving: paths the user cannot write ----------------------------------------
+
+
+def test_a_parent_that_is_a_file_is_a_model_save_error(tmp_path, fitted):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    for target in (blocker / "model", blocker / "deeper" / "model"):
+        with pytest.raises(
+            ModelSaveError, match=f"to {target}: {blocker} is a file, not a directory"
+        ):
+            fitted.save_model(target)
+    assert blocker.read_text() == "x"
+
+
+def run_unprivileged(script, *args):
+    """Run a Python script under the file permissions an ordinary user meets.
+
+    Root ignores them; root without its capabilities does not.
+    """
+    command = [sys.executable, "-c", script, *map(str, args)]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("running as root, and setpriv to drop root's rights is missing")
+        command = ["setpriv", "--inh-caps=-all", "--bounding-set=-all", "--", *command]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+
+SAVE_AND_REPORT = """
+import sys
+from easy_mlops.training import ModelSaveError, load_model
+trainer = load_model(sys.argv[1])
+for target in sys.argv[2:]:
+    try:
+        trainer.save_model(target)
+        print("saved")
+    except ModelSaveError as error:
+        print(error)
+"""
+
+
+def test_paths_the_user_cannot_write_are_model_save_errors(tmp_path, saved):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    read_only = tmp_path / "read-only.emlops"
+    read_only.write_bytes(b"")
+    read_only.chmod(0o444)
+    fine = tmp_path / "fine.emlops"
+    out = run_unprivileged(
+        SAVE_AND_REPORT, saved, locked / "model", read_only, fine
+    ).splitlines()
+    assert out[0] == (
+        f"Cannot save the model to {locked / 'model'}: you cannot write in the "
+        f"directory {locked}. Choose another path, or ask for write access."
+    )
+    assert out[1].startswith(
+        f"Cannot save the model to {read_only}: the file there is read-only"
+    )
+    assert out[2] == "saved"
+    assert read_only.read_bytes() == b""
+    assert load_model(fine).manifest_["backend"] == "sklearn"
+    locked.chmod(0o755)
+
+
+KILLED_WHILE_SAVING = """
+import os, signal, sys
+from easy_mlops.training import load_model
+trainer = load_model(sys.argv[1])
+os.fsync = lambda descriptor: os.kill(os.getpid(), signal.SIGKILL)
+trainer.save_model(sys.argv[1])
+"""
+
+
+def test_a_save_killed_midway_leaves_a_temporary_file_the_next_save_removes(
+    tmp_path, saved, fitted
+):
+    before = saved.read_bytes()
+    killed = subprocess.run([sys.executable, "-c", KILLED_WHILE_SAVING, str(saved)])
+    assert killed.returncode == -signal.SIGKILL
+    assert saved.read_bytes() == before
+    (leftover,) = [p for p in tmp_path.iterdir() if p != saved]
+    assert re.fullmatch(r"\.model\.emlops\.\w{8}\.tmp", leftover.name)
+    # A temporary file younger than an hour may be a save under way elsewhere.
+    fitted.save_model(saved)
+    assert leftover.exists()
+    two_hours_ago = time.time() - 7200
+    os.utime(leftover, (two_hours_ago, two_hours_ago))
+    fitted.save_model(saved)
+    assert not leftover.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.emlops"]
+
+
+def test_the_cli_checks_its_output_path_before_training(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    done = subprocess.run(
+        [sys.executable, "-m", "easy_mlops", "train", "-o", str(blocker / "m")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 2
+    assert "Training on" not in done.stdout
+    assert f"{blocker} is a file, not a directory" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_manifest_over_the_limit_is_refused_at_save(tmp_path, regression_data):
+    trainer = ModelTrainer({**CALLABLE, "notes": "x" * (1 << 20)}).fit(*regression_data)
+    with pytest.raises(ModelSaveError, match="more than the 1048576 a load reads"):
+        trainer.save_model(tmp_path / "m")
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- config callables that cannot be pickled by reference ------------------------
+
+
+def test_inline_functions_are_stored_by_value(tmp_path, regression_data):
+    def train_fn(model, X, y, config):  # nested: no import path
+        model["mean"] = float(np.mean(y)) + config["offset"]
+
+    config = {**CALLABLE, "train_fn": train_fn, "offset": 1.0}
+    config["predict_fn"] = lambda model, X: np.full(len(X), model["mean"])
+    trainer = ModelTrainer(config).fit(*regression_data)
+    path = trainer.save_model(tmp_path / "m")
+    manifest = inspect_model(path)
+    assert sorted(manifest["by_value"]) == ["predict_fn", "train_fn"]
+    assert manifest["config"]["build_model"].endswith("test_persistence:build_model")
+    X = regression_data[0]
+    np.testing.assert_array_equal(load_model(path).predict(X), trainer.predict(X))
+
+
+def test_module_functions_are_stored_by_reference(tmp_path, regression_data):
+    trainer = ModelTrainer(CALLABLE).fit(*regression_data)
+    assert inspect_model(trainer.save_model(tmp_path / "m"))["by_value"] == []
+
+
+SAVE_INLINE = """
+import sys
+import numpy as np
+from easy_mlops import ModelTrainer
+
+def build(config, problem_type):
+    return {}
+
+def make_train():
+    def train(model, X, y, config):
+        model["w"] = np.linalg.lstsq(X, y, rcond=None)[0]
+    return train
+
+config = {"backend": "callable", "build_model": build, "train_fn": make_train(),
+          "predict_fn": lambda model, X: X @ model["w"], "problem_type": "regression"}
+rng = np.random.default_rng(0)
+X = rng.normal(size=(30, 2))
+trainer = ModelTrainer(config, cv_folds=0).fit(X, X @ [2.0, -1.0])
+trainer.save_model(sys.argv[1])
+print(trainer.predict([[1.0, 1.0]])[0])
+"""
+
+LOAD = """
+import sys
+from easy_mlops.training import load_model
+print(load_model(sys.argv[1]).predict([[1.0, 1.0]])[0])
+"""
+
+
+def test_a_trainer_configured_inline_loads_in_a_fresh_process(tmp_path):
+    """A 0.4-style script: functions of __main__, a closure and a lambda."""
+    path = tmp_path / "inline.emlops"
+
+    def run(script):
+        return subprocess.run(
+            [sys.executable, "-c", script, str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=tmp_path,
+        ).stdout.strip()
+
+    saved_prediction = run(SAVE_INLINE)
+    assert float(saved_prediction) == pytest.approx(1.0)
+    assert sorted(inspect_model(path)["by_value"]) == [
+        "build_model",
+        "predict_fn",
+        "train_fn",
+    ]
+    assert run(LOAD) == saved_prediction
+
+
+def test_skops_refuses_inline_functions_naming_the_key(tmp_path, classification_frame):
+    pytest.importorskip("skops")
+    config = {"model_type": "logistic_regression", "scoring": lambda e, X, y: 0.0}
+    trainer = ModelTrainer(config, cv_folds=2).fit(*classification_frame)
+    with pytest.raises(ModelSaveError, match="config key 'scoring' holds <function"):
+        trainer.save_model(tmp_path / "m.skops", format="skops")
 
 
 def test_version_mismatch_warns_once_per_load(saved):

@@ -86,3 +86,28 @@ def test_without_matplotlib_the_json_is_still_written(
     assert 'pip install "easy-mlops[report]"' in note
     record = json.loads((tmp_path / "metrics.json").read_text())
     assert record["notes"] == [note] and record["metrics"]
+
+
+def test_a_raw_table_report_shows_each_column_and_matches_the_holdout(tmp_path, fast):
+    pytest.importorskip("matplotlib")
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    n = 120
+    X = pd.DataFrame(
+        {
+            "size": rng.normal(size=n),
+            "city": rng.choice(["Paris", "Lyon", None], n),
+            "seen": pd.date_range("2020-01-01", periods=n).strftime("%Y-%m-%d"),
+        }
+    )
+    y = np.where(X["size"] > 0, "up", "down")
+    trainer = fitted(X, y, fast)
+    y_true, y_pred = holdout_predictions(trainer, X, y)
+    accuracy = float(np.mean(y_true == y_pred))
+    assert accuracy == pytest.approx(trainer.training_result_.metrics["accuracy"])
+    report = write_report(trainer, tmp_path / "report", y_true=y_true, y_pred=y_pred)
+    _, page = check_files(report)
+    assert "<h2>Columns</h2>" in page
+    assert "<tr><td>city</td><td>categorical</td>" in page
+    assert "<tr><td>seen</td><td>datetime</td>" in page

@@ -87,6 +87,7 @@ def test_init_stores_arguments_unchanged():
         "random_state": None,
         "refit": None,
         "n_jobs": None,
+        "preprocessing": None,
     }
 
 
@@ -812,8 +813,10 @@ def test_score_before_fit_is_not_fitted():
 def test_non_numeric_dataframe_columns_are_named(classification_frame, fast):
     X, y = classification_frame
     X = X.assign(colour=["red", "blue"] * 60)
-    with pytest.raises(ValueError, match=r"non-numeric columns \['colour'\].*OneHot"):
-        ModelTrainer(fast).fit(X, y)
+    with pytest.raises(
+        ValueError, match=r"non-numeric columns \['colour'\].*preprocessing='auto'"
+    ):
+        ModelTrainer(fast, preprocessing="none").fit(X, y)
 
 
 def test_two_non_integer_values_are_a_regression_target(classification_data, fast):

@@ -112,6 +112,10 @@ class BaseTrainingBackend(ABC):
 
     def __init__(self, config):
         self.config = dict(config)
+        #: The :class:`~easy_mlops.training.preprocessing.Preprocessing` every
+        #: fit puts in front of the estimator, or None; ModelTrainer sets it
+        #: from the ``preprocessing`` setting and the data before ``train``.
+        self.preprocessing = None
 
     @abstractmethod
     def train(self, X, y, sample_weight=None):
@@ -320,12 +324,22 @@ class BaseTrainingBackend(ABC):
                 f"model_type {self.config['model_type']!r} does {supported[0]} only"
             )
         if type(self).detect_problem_type is BaseTrainingBackend.detect_problem_type:
-            decision = infer_problem_type(y)
+            decision = infer_problem_type(
+                y, test_size=self.config["test_size"], cv_folds=self.config["cv_folds"]
+            )
             if decision.close_call:
+                chosen = decision.problem_type
+                other, doubt = (
+                    ("regression", "a quantity")
+                    if chosen == "classification"
+                    else ("classification", "class labels")
+                )
                 warnings.warn(
-                    f"Detected problem_type={decision.problem_type!r} in a close "
-                    f"call: {decision.reason}. Set problem_type='classification' "
-                    "or 'regression' to choose explicitly.",
+                    f'Detected problem_type="{chosen}" from {decision.reason}. '
+                    f'Set problem_type="{other}" '
+                    f"(--problem-type {other} on the command line) if the target "
+                    f'is {doubt}, or problem_type="{chosen}" to keep this '
+                    "choice without this warning.",
                     ProblemTypeWarning,
                     stacklevel=3,
                 )
@@ -358,6 +372,18 @@ class BaseTrainingBackend(ABC):
                 f"y contains only one class ({classes[0]!r}); a classifier needs "
                 "at least two. Check the target column, or set "
                 "problem_type='regression' if it is a numeric quantity."
+            )
+        # With more distinct labels than half the rows, labels have fewer than
+        # two rows on average: nothing to learn or evaluate, and a model that
+        # grows with the labels.  Up to 20 classes pass, for tiny examples.
+        n_rows = y.shape[0]
+        if classes.shape[0] > max(n_rows / 2, 20):
+            raise ValueError(
+                f"y has {classes.shape[0]} distinct labels in {n_rows} rows, more "
+                "than half the number of rows: fewer than two rows per label, too "
+                "few to learn or evaluate a classifier. Is the target an ID column? "
+                "Choose another target column, or set problem_type='regression' if "
+                "it is a numeric quantity."
             )
         return classes
 
@@ -677,7 +703,7 @@ class EstimatorBackend(BaseTrainingBackend):
         available = estimator.get_params(deep=False)
         if "random_state" in available:
             model_params.setdefault("random_state", self.config["random_state"])
-        _check_param_names(model_params, available, estimator_class.__name__)
+        _check_param_names(model_params, available, estimator_class)
         estimator.set_params(**model_params)
         if spec.encode_labels and problem_type == "classification":
             estimator = EncodedLabelClassifier(estimator)
@@ -733,11 +759,22 @@ class EstimatorBackend(BaseTrainingBackend):
         fit = self.build_estimator(problem_type).fit
         return "sample_weight" in inspect.signature(fit).parameters
 
-    def fit_model(self, X, y, sample_weight=None, *, problem_type):
+    def build_model(self, problem_type):
+        """:meth:`build_estimator` behind the preprocessing, if one runs."""
         estimator = self.build_estimator(problem_type)
+        if self.preprocessing is None:
+            return estimator
+        return self.preprocessing.wrap(estimator, self.config["random_state"])
+
+    def fit_model(self, X, y, sample_weight=None, *, problem_type):
+        model = self.build_model(problem_type)
         if sample_weight is None:
-            return estimator.fit(X, y)
-        return estimator.fit(X, y, sample_weight=sample_weight)
+            return model.fit(X, y)
+        key = "sample_weight"
+        if self.preprocessing is not None:
+            # A Pipeline routes fit parameters to a step by its name.
+            key = f"{model.steps[-1][0]}__sample_weight"
+        return model.fit(X, y, **{key: sample_weight})
 
     def model_name(self, model):
         return type(unwrap(model)).__name__
@@ -833,13 +870,21 @@ class EstimatorBackend(BaseTrainingBackend):
         )
 
 
-def _check_param_names(params, available, estimator_name):
+def _check_param_names(params, available, estimator_class):
+    """Refuse parameter names the estimator does not take.
+
+    An estimator whose constructor takes ``**kwargs`` (LightGBM, XGBoost)
+    accepts names beyond ``get_params``, such as LightGBM's aliases.
+    """
+    parameters = inspect.signature(estimator_class.__init__).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return
     unknown = sorted(set(params) - set(available))
     if unknown:
         hint = "".join(_did_you_mean(name, available) for name in unknown)
         raise ValueError(
-            f"Unknown model_params for {estimator_name}: {unknown}.{hint} Valid "
-            f"parameters are: {sorted(available)}."
+            f"Unknown model_params for {estimator_class.__name__}: {unknown}."
+            f"{hint} Valid parameters are: {sorted(available)}."
         )
 
 

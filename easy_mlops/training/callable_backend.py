@@ -7,11 +7,15 @@ intent (a PyTorch network, a text model).
 # License: BSD 3 clause
 
 import inspect
+import warnings
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import FitFailedWarning
 from sklearn.utils import ClassifierTags, RegressorTags
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import _num_samples
 
 from .base import BaseTrainingBackend, CrossValidationResult, EstimatorBackend
 from .registry import register_backend
@@ -42,7 +46,9 @@ class CallableBackend(EstimatorBackend):
     X)`` (enables ``ModelTrainer.predict_proba``), ``evaluate_fn(model,
     X_test, y_test, config)`` (its dict becomes the hold-out metrics),
     ``cv_fn(model, X, y, config)`` (its dict replaces the default
-    cross-validation), ``save_fn(model, output_path, metadata, config)`` and
+    cross-validation; ``model`` is the trained hold-out model, as
+    make-mlops-easy 0.4 passed it, or the refit model when there is no
+    hold-out), ``save_fn(model, output_path, metadata, config)`` and
     ``load_fn(model_path, config)``.  Any other key is passed on to them in
     ``config``.  A ``train_fn`` with a ``sample_weight`` parameter receives
     the weights.
@@ -50,7 +56,13 @@ class CallableBackend(EstimatorBackend):
     ``X`` is passed as given (a list of strings, a DataFrame, an array);
     only its number of rows must match ``y``.  Without ``cv_fn``, every fold
     and the refit build a fresh model with ``build_model`` and train it with
-    ``train_fn``, like the hold-out model.
+    ``train_fn``, like the hold-out model; when every fold fails, a
+    ``FitFailedWarning`` and a note in ``training_result_.skipped`` say so.
+
+    The functions' answers are checked: ``predict_fn`` and
+    ``predict_proba_fn`` must give one row per row of ``X``, ``evaluate_fn``
+    and ``cv_fn`` a dict of numbers; anything else raises an error naming
+    the config key.
 
     Parameters
     ----------
@@ -110,13 +122,17 @@ class CallableBackend(EstimatorBackend):
         return model if trained is None else trained
 
     def predict(self, model, X):
-        return np.asarray(self.config["predict_fn"](model, X))
+        predictions = np.asarray(self.config["predict_fn"](model, X))
+        _check_rows(predictions, X, "predict_fn", "predictions")
+        return predictions
 
     def has_predict_proba(self, model=None):
         return self.config.get("predict_proba_fn") is not None
 
     def predict_proba(self, model, X):
-        return np.asarray(self.config["predict_proba_fn"](model, X))
+        proba = np.asarray(self.config["predict_proba_fn"](model, X))
+        _check_rows(proba, X, "predict_proba_fn", "rows of class probabilities")
+        return proba
 
     def scoring_estimator(self, model, *, problem_type, classes=None):
         return _PredictingModel(self, model, problem_type, classes)
@@ -134,15 +150,40 @@ class CallableBackend(EstimatorBackend):
 
     def cross_validate(self, X, y, sample_weight=None, *, problem_type):
         cv_fn = self.config.get("cv_fn")
+        # Kept by _run_fits for this call only: the backend is saved with the
+        # trainer, and must not hold a second copy of a model.
+        trained = self.__dict__.pop("_trained_for_cv", None)
         if cv_fn is None:
             return super().cross_validate(
                 X, y, sample_weight, problem_type=problem_type
             )
         if self.config["cv_folds"] <= 1:
             return CrossValidationResult()
-        model = self.build_estimator(problem_type)
-        metrics = _metrics_dict(cv_fn(model, X, y, self.config), "cv_fn")
+        if trained is None:
+            trained = self.fit_model(X, y, sample_weight, problem_type=problem_type)
+        metrics = _metrics_dict(cv_fn(trained, X, y, self.config), "cv_fn")
         return CrossValidationResult(scoring="cv_fn", extra_metrics=metrics)
+
+    def _run_fits(self, jobs, problem_type):
+        outcomes = super()._run_fits(jobs, problem_type)
+        # cv_fn receives the trained hold-out model, as make-mlops-easy 0.4
+        # passed it (the refit model when there is no hold-out).
+        models = {o.role: o.model for o in outcomes if o.role != "fold"}
+        if not self.uses_default_cross_validation():
+            self._trained_for_cv = models.get("holdout", models.get("refit"))
+        return outcomes
+
+    def _collect_cv(self, outcomes, note, problem_type):
+        cv = super()._collect_cv(outcomes, note, problem_type)
+        if cv.scores and len(cv.errors) == len(cv.scores):
+            failed = (
+                f"Cross-validation failed: all {len(cv.scores)} folds raised an "
+                f"error, so there is no cv_mean (first: {cv.errors[0]}). See "
+                "training_result_.cv_errors, and fix train_fn or predict_fn."
+            )
+            warnings.warn(failed, FitFailedWarning, stacklevel=3)
+            cv.note = failed if cv.note is None else f"{cv.note} {failed}"
+        return cv
 
     def save_model(self, model, path):
         save_fn = self.config.get("save_fn")
@@ -234,4 +275,26 @@ def _metrics_dict(value, key):
             f"{key} must return a dict of metric name to number. Got "
             f"{type(value).__name__} instead."
         )
-    return {str(name): float(number) for name, number in value.items()}
+    metrics = {}
+    for name, number in value.items():
+        if not isinstance(number, (Real, np.number)) or isinstance(
+            number, np.complexfloating
+        ):
+            raise TypeError(
+                f"{key} must return a dict of metric name to number, but its "
+                f"metric {name!r} is {number!r} ({type(number).__name__}). Return "
+                "a number (int or float) for every metric."
+            )
+        metrics[str(name)] = float(number)
+    return metrics
+
+
+def _check_rows(output, X, key, what):
+    """Refuse the output of ``key`` unless it has one row per row of ``X``."""
+    n_rows = _num_samples(X)
+    if output.ndim == 0 or output.shape[0] != n_rows:
+        raise ValueError(
+            f"The function of config key {key!r} returned an array of shape "
+            f"{output.shape} for {n_rows} rows of X; it must return {what}, one "
+            "per row of X."
+        )

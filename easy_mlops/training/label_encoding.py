@@ -76,7 +76,11 @@ class EncodedLabelClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEstimator)
 
 
 def unwrap(estimator):
-    """The estimator inside an ``EncodedLabelClassifier``; others unchanged."""
+    """The estimator inside an ``EncodedLabelClassifier`` or at the end of a
+    preprocessing ``Pipeline``; others unchanged."""
+    steps = getattr(estimator, "steps", None)
+    if isinstance(steps, list) and steps:
+        estimator = steps[-1][1]
     if isinstance(estimator, EncodedLabelClassifier):
         return estimator.estimator
     return estimator

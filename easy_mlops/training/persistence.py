@@ -1,14 +1,18 @@
 """One self-contained, version-checked file for a fitted ModelTrainer.
 
 An artifact is a ZIP archive holding ``manifest.json`` — what the model is,
-how it was trained, the library versions, a SHA-256 of every other member —
-and the payload: the model as the backend's ``save_model`` hook wrote it, and
-the trainer's fitted state.  ``format="joblib"`` (default) pickles that state;
-``format="skops"`` stores it as JSON and the model with skops, so loading
-runs no pickle and only trusted types are rebuilt.
+how it was trained, the library versions, a SHA-256 of every other member,
+and optionally an HMAC-SHA256 signature — and the payload: the model as the
+backend's ``save_model`` hook wrote it, and the trainer's fitted state.
+``format="joblib"`` (default) pickles that state, so loading it runs code
+from the file like any pickle; ``format="skops"`` stores it as JSON and the
+model with skops, so loading runs no pickle and only trusted types are
+rebuilt.  ``load_model(..., secure=True)`` loads the second kind only,
+whatever the file's manifest says.
 
 Saving is atomic: the archive is written to a temporary file beside the
-target, flushed to disk, then renamed over it.
+target, flushed to disk, then renamed over it.  How the archive is read and
+written without trusting the file lives in :mod:`._archive`.
 """
 
 # License: BSD 3 clause
@@ -17,14 +21,12 @@ import functools
 import hashlib
 import io
 import json
-import os
 import pickle
 import platform
-import stat
 import tempfile
+import types
 import warnings
 import zipfile
-import zlib
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, packages_distributions, version
 from pathlib import Path
@@ -32,10 +34,28 @@ from pathlib import Path
 import joblib
 import numpy as np
 
+from . import _archive
+from ._archive import (
+    DEFAULT_MAX_COMPRESSION_RATIO,
+    DEFAULT_MAX_MEMBER_BYTES,
+    MAX_MANIFEST_BYTES,
+    SIGNING_KEY_VARIABLE,
+    check_save_path,
+)
 from .exceptions import ModelLoadError, ModelSaveError, VersionMismatchWarning
 from .label_encoding import unwrap
 
-__all__ = ["ARTIFACT_FORMAT_VERSION", "inspect_model", "load_model", "save_model"]
+__all__ = [
+    "ARTIFACT_FORMAT_VERSION",
+    "DEFAULT_MAX_COMPRESSION_RATIO",
+    "DEFAULT_MAX_MEMBER_BYTES",
+    "MAX_MANIFEST_BYTES",
+    "SIGNING_KEY_VARIABLE",
+    "check_save_path",
+    "inspect_model",
+    "load_model",
+    "save_model",
+]
 
 #: Version of the artifact layout this release writes and the newest it reads.
 ARTIFACT_FORMAT_VERSION = 1
@@ -53,7 +73,7 @@ _LIBRARIES = {
 }
 
 
-def save_model(trainer, path, *, format="joblib"):
+def save_model(trainer, path, *, format="joblib", signing_key=None):
     """Write a fitted trainer to one file; see ``ModelTrainer.save_model``."""
     from sklearn.utils.validation import check_is_fitted
 
@@ -62,35 +82,62 @@ def save_model(trainer, path, *, format="joblib"):
             f"format must be one of {list(_FORMATS)}. Got {format!r} instead."
         )
     check_is_fitted(trainer)
+    key = _archive.signing_key(signing_key)
     path = Path(path)
-    if path.is_dir():
-        raise ModelSaveError(f"Cannot save the model to {path}: it is a directory.")
+    check_save_path(path)
     backend = trainer.backend_
-    config_record = _config_record(backend.config)
+    config_record, by_value = _config_record(backend.config, format)
     members = {}
     if format == "skops":
         members[_MODEL] = _skops_dumps(trainer.training_result_.model, backend)
         members[_STATE["skops"]] = _state_json(trainer)
     else:
         members[_MODEL] = _backend_payload(backend, trainer.training_result_.model)
-        members[_STATE["joblib"]] = _trainer_pickle(trainer)
-    manifest = _manifest(trainer, format, config_record, members)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, _zip(manifest, members))
+        members[_STATE["joblib"]] = _trainer_pickle(trainer, by_value)
+    manifest = _manifest(trainer, format, config_record, by_value, members)
+    _archive.write_atomically(path, _zip(manifest, members, key))
     return path
 
 
-def load_model(path, *, trusted=None):
+def load_model(
+    path,
+    *,
+    secure=False,
+    trusted=None,
+    signing_key=None,
+    max_member_bytes=DEFAULT_MAX_MEMBER_BYTES,
+    max_compression_ratio=DEFAULT_MAX_COMPRESSION_RATIO,
+):
     """Read a fitted ModelTrainer written by ``save_model``.
+
+    A ``format="joblib"`` file holds pickles, and loading it runs code from
+    the file, as any unpickling does: load those only from sources you
+    trust, or pass ``secure=True`` and save with ``format="skops"``.
 
     Parameters
     ----------
     path : str or path-like
         The artifact.
-    trusted : list of str, default=None
+    secure : bool, default=False
+        Load only ``format="skops"`` files, which hold no pickle: any other
+        file is refused before any of its members is read, whatever its
+        manifest says.  The caller, not the file, chooses the loader.
+    trusted : str or list of str, default=None
         For ``format="skops"`` artifacts: types to trust besides skops'
         defaults, after you have reviewed them (the error for an untrusted
-        type lists them).
+        type lists them).  A single string is one type name.
+    signing_key : str or bytes, default=None
+        Load only files signed with this key (see ``save_model``); an
+        unsigned file or a wrong signature is refused before anything is
+        unpickled.  Defaults to the environment variable
+        ``EASY_MLOPS_SIGNING_KEY`` when that is set and not empty.
+    max_member_bytes : int, default=1 GiB
+        The largest member (uncompressed) read; a larger one is refused
+        before it is read.  Raise it for a model that large you trust.
+    max_compression_ratio : float or None, default=200
+        The largest compression ratio accepted for a member over 1 MiB
+        (model data compresses 1.5 to 5 times, a zip bomb about 1000
+        times); None for no limit.
 
     Returns
     -------
@@ -102,17 +149,56 @@ def load_model(path, *, trusted=None):
     ------
     ModelLoadError
         The path is not a file, the file is truncated, corrupted, not an
-        easy_mlops artifact or from a newer format, or its backend is not
-        registered; the message names the path and what to do.
+        easy_mlops artifact or from a newer format, its members exceed the
+        limits, it is refused by ``secure`` or ``signing_key``, or its
+        backend is not registered; the message names the path and what to
+        do.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from sklearn.datasets import load_iris
+    >>> from easy_mlops.training import ModelTrainer, load_model
+    >>> X, y = load_iris(return_X_y=True)
+    >>> trainer = ModelTrainer(model_type="logistic_regression").fit(X, y)
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> path = trainer.save_model(folder / "iris.model")
+    >>> load_model(path, secure=True)
+    Traceback (most recent call last):
+    ...
+    easy_mlops.training.exceptions.ModelLoadError: ...format='joblib'...
     """
     path = Path(path)
-    with _open_artifact(path) as archive:
-        manifest = _read_manifest(archive, path)
+    trusted = _trusted_names(trusted)
+    key = _archive.signing_key(signing_key)
+    max_bytes, max_ratio = _archive.check_limits(
+        max_member_bytes, max_compression_ratio
+    )
+    with _archive.open_archive(path) as archive:
+        manifest = _read_manifest(archive, path, key)
+        serializer = manifest["serializer"]
+        if secure and serializer != "skops":
+            raise ModelLoadError(
+                f"{path} was saved with format={serializer!r}, which holds "
+                "pickles, and secure=True loads only format='skops' files; only "
+                "its manifest was read. If you trust the file, load it without "
+                "secure=True and save it again with format='skops'."
+            )
+        pickle_free = secure or serializer == "skops"
+        state_name = _STATE["skops" if pickle_free else "joblib"]
         members = {
-            name: _read_member(archive, path, name) for name in manifest["sha256"]
+            name: _archive.read_member(
+                archive,
+                path,
+                name,
+                max_bytes=max_bytes,
+                max_ratio=max_ratio,
+                override="max_member_bytes",
+            )
+            for name in (_MODEL, state_name)
         }
-    for name, digest in manifest["sha256"].items():
-        if hashlib.sha256(members[name]).hexdigest() != digest:
+    for name, data in members.items():
+        if hashlib.sha256(data).hexdigest() != manifest["sha256"][name]:
             raise ModelLoadError(
                 f"{path} is corrupted: the checksum of its {name!r} member does "
                 "not match the manifest. Restore the file from a backup or save "
@@ -120,31 +206,46 @@ def load_model(path, *, trusted=None):
             )
     backend_class = _registered_backend(manifest, path)
     warn_on_version_changes(manifest["versions"], f"the model at {path}")
-    if manifest["serializer"] == "skops":
-        trainer = _trainer_from_json(members[_STATE["skops"]], backend_class)
+    if pickle_free:
+        if not backend_class.validates_input:
+            raise ModelLoadError(
+                f"{path} says backend {manifest['backend']!r} with format='skops', "
+                "which only stores scikit-learn-family models; the file is not "
+                "what it claims. Restore it from a trusted copy."
+            )
+        trainer = _trainer_from_json(members[state_name], backend_class, path)
         model = _skops_loads(members[_MODEL], trusted, path)
     else:
-        trainer = _unpickle(members[_STATE["joblib"]], path)
+        trainer = _unpickle(members[state_name], path)
         model = _backend_load(trainer.backend_, members[_MODEL], path)
     trainer.training_result_.model = model
     trainer.manifest_ = manifest
     return trainer
 
 
-def inspect_model(path):
+def inspect_model(path, *, signing_key=None):
     """Read the manifest of a saved model without unpickling anything.
+
+    Only ``manifest.json`` is read, and at most 1 MiB of it, so this is
+    safe on files you do not trust yet.
 
     Parameters
     ----------
     path : str or path-like
         The artifact.
+    signing_key : str or bytes, default=None
+        When given, the manifest's signature is checked with it.  Unlike
+        ``load_model``, the environment variable is not read: inspecting
+        an unsigned file is how you look at it before deciding.
 
     Returns
     -------
     manifest : dict
         Format version, library versions, backend, model type, problem type,
         classes, feature names, metrics, resolved config (callables by import
-        path), creation time and checksums.
+        path; ``by_value`` lists the keys stored by value), creation time,
+        checksums, and ``signed``: whether the file carries a signature
+        (checked only when ``signing_key`` is given).
 
     Raises
     ------
@@ -152,8 +253,9 @@ def inspect_model(path):
         As :func:`load_model`, for problems found in the manifest.
     """
     path = Path(path)
-    with _open_artifact(path) as archive:
-        return _read_manifest(archive, path)
+    key = None if signing_key is None else _archive.signing_key(signing_key)
+    with _archive.open_archive(path) as archive:
+        return _read_manifest(archive, path, key)
 
 
 def library_versions(model=None):
@@ -170,25 +272,67 @@ def library_versions(model=None):
 # -- saving -------------------------------------------------------------------
 
 
-def _config_record(config):
-    """The resolved config as JSON: callables by import path.
+def _config_record(config, format):
+    """The resolved config as JSON (callables by import path), and the keys
+    whose values must be pickled by value.
 
-    Raises ModelSaveError naming the key whose value cannot be pickled, so
-    that a lambda in the config fails here and not as a bare PicklingError.
+    A lambda, a nested function or a function of a script's ``__main__``
+    cannot be unpickled by reference in another process; format='joblib'
+    stores such values by value (cloudpickle).  Raises ModelSaveError naming
+    the key whose value cannot be stored at all.
     """
-    record = {}
+    record, by_value = {}, []
     for key, value in config.items():
-        try:
-            pickle.dumps(value)
-        except Exception as exc:
-            raise ModelSaveError(
-                f"Cannot save: the config key {key!r} holds {value!r}, which cannot "
-                f"be pickled ({type(exc).__name__}: {exc}). Define it as a function "
-                "at module level and pass that function instead of a lambda or a "
-                "nested function."
-            ) from None
+        if format == "joblib" and _needs_by_value(value):
+            try:
+                _cloudpickle().dumps(value)
+            except Exception as exc:
+                raise ModelSaveError(
+                    f"Cannot save: the config key {key!r} holds {value!r}, which "
+                    f"cannot be pickled even by value ({type(exc).__name__}: "
+                    f"{exc}). Pass a value without open files, locks or "
+                    "connections."
+                ) from None
+            by_value.append(key)
         record[key] = _json_value(value)
-    return record
+    return record, by_value
+
+
+class _ReferenceCheck(pickle.Pickler):
+    """A pickler that notes references to functions and classes of ``__main__``.
+
+    Those pickle by reference but load only in the very script that saved
+    them.
+    """
+
+    refers_to_main = False
+
+    def reducer_override(self, obj):
+        if (
+            isinstance(obj, (type, types.FunctionType))
+            and getattr(obj, "__module__", None) == "__main__"
+        ):
+            self.refers_to_main = True
+        return NotImplemented
+
+
+def _needs_by_value(value):
+    checker = _ReferenceCheck(io.BytesIO())
+    try:
+        checker.dump(value)
+    except Exception:
+        return True
+    return checker.refers_to_main
+
+
+def _cloudpickle():
+    # joblib needs cloudpickle: recent releases depend on it, older ones
+    # carry their own copy, so one of the two is always there.
+    try:
+        import cloudpickle
+    except ImportError:
+        from joblib.externals import cloudpickle
+    return cloudpickle
 
 
 def _json_value(value):
@@ -225,13 +369,18 @@ def _backend_payload(backend, model):
         return target.read_bytes()
 
 
-def _trainer_pickle(trainer):
+def _trainer_pickle(trainer, by_value):
     # The state, not the trainer: the manifest already records the versions
     # that the trainer's own pickling would add.
     detached = (type(trainer), vars(_without_model(trainer)))
     buffer = io.BytesIO()
     try:
-        joblib.dump(detached, buffer)
+        if by_value:
+            # cloudpickle pickles importable objects by reference too, and
+            # its stream is a plain pickle, which joblib.load reads.
+            buffer.write(_cloudpickle().dumps(detached))
+        else:
+            joblib.dump(detached, buffer)
     except Exception as exc:
         raise ModelSaveError(
             f"Cannot pickle the trainer's fitted state: {type(exc).__name__}: {exc}"
@@ -259,9 +408,19 @@ def _state_json(trainer):
         "n_features_in_": getattr(trainer, "n_features_in_", None),
         "feature_names_in_": _json_list(getattr(trainer, "feature_names_in_", None)),
     }
+    for key, value in trainer.backend_.config.items():
+        try:
+            json.dumps(value, allow_nan=True)
+        except (TypeError, ValueError):
+            raise ModelSaveError(
+                f"format='skops' stores the trainer's settings as JSON, and the "
+                f"config key {key!r} holds {value!r}, which JSON cannot represent "
+                "(a function, say). Use format='joblib', or a value JSON can hold "
+                "(a scorer name instead of a scorer function)."
+            ) from None
     try:
         return json.dumps(state, allow_nan=True).encode()
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise ModelSaveError(
             "format='skops' stores the trainer's settings as JSON, and they hold a "
             f"value JSON cannot represent ({exc}). Use format='joblib'."
@@ -288,7 +447,7 @@ def _skops_dumps(model, backend):
     return skops.io.dumps(model)
 
 
-def _manifest(trainer, serializer, config_record, members):
+def _manifest(trainer, serializer, config_record, by_value, members):
     result = trainer.training_result_
     feature_names = getattr(trainer, "feature_names_in_", None)
     return {
@@ -306,124 +465,82 @@ def _manifest(trainer, serializer, config_record, members):
         "n_features": getattr(trainer, "n_features_in_", None),
         "metrics": result.to_dict()["metrics"],
         "config": config_record,
+        "by_value": by_value,
         "sha256": {
             name: hashlib.sha256(data).hexdigest() for name, data in members.items()
         },
     }
 
 
-def _zip(manifest, members):
+def _zip(manifest, members, key):
+    # Signed as a loader will parse it back, so the two agree to the byte.
+    text = json.dumps(manifest, indent=2, allow_nan=True)
+    if key is not None:
+        manifest = json.loads(text)
+        manifest["signature"] = _archive.sign(manifest, key)
+        text = json.dumps(manifest, indent=2, allow_nan=True)
+    if len(text.encode()) > MAX_MANIFEST_BYTES:
+        raise ModelSaveError(
+            f"Cannot save: the manifest would be {len(text.encode())} bytes, more "
+            f"than the {MAX_MANIFEST_BYTES} a load reads (many feature names or "
+            "classes, or a large config value). Shorten the config values, or "
+            "pass X as an array to record no feature names."
+        )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(_MANIFEST, json.dumps(manifest, indent=2, allow_nan=True))
+        archive.writestr(_MANIFEST, text)
         for name, data in members.items():
             archive.writestr(name, data)
     return buffer.getvalue()
 
 
-def _atomic_write(path, data):
-    """Write ``data`` to ``path`` so that the old file survives any failure."""
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    try:
-        # mkstemp makes the file private (0600); give it the mode of the file
-        # it replaces, or what the umask gives a new file.
-        os.fchmod(descriptor, _mode_for(path))
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _mode_for(path):
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
 # -- loading ------------------------------------------------------------------
 
 
-def _open_artifact(path):
-    if not path.exists():
-        raise ModelLoadError(f"No model file at {path}: the path does not exist.")
-    if not path.is_file():
-        raise ModelLoadError(f"Cannot load a model from {path}: it is not a file.")
-    if path.stat().st_size == 0:
-        raise ModelLoadError(f"Cannot load a model from {path}: the file is empty.")
+def _trusted_names(trusted):
+    """``trusted`` as a list of type names; one string is one name."""
+    if trusted is None:
+        return []
+    if isinstance(trusted, str):
+        return [trusted]
     try:
-        return zipfile.ZipFile(path)
-    except zipfile.BadZipFile:
-        raise ModelLoadError(_not_an_artifact(path)) from None
-
-
-def _not_an_artifact(path):
-    with open(path, "rb") as handle:
-        head = handle.read(4)
-    if head.startswith(b"PK"):
-        return (
-            f"{path} is truncated or corrupted: it starts like an easy_mlops model "
-            "but cannot be read. Restore it from a backup or save the model again."
+        names = list(trusted)
+    except TypeError:
+        names = None
+    if names is None or not all(isinstance(name, str) for name in names):
+        raise TypeError(
+            "trusted must be a list of type names such as "
+            f"['sklearn.tree._tree.Tree']. Got {trusted!r} instead."
         )
-    if head[:1] == b"\x80":
-        return (
-            f"{path} is a bare pickle/joblib file, not an easy_mlops model artifact "
-            "(models of make-mlops-easy 0.4 were saved that way). Unpickling runs "
-            "code, so easy_mlops does not load it; if you trust the file, train "
-            "again or load the estimator with joblib.load yourself, then save a new "
-            "artifact with ModelTrainer.save_model."
-        )
-    return (
-        f"{path} is not an easy_mlops model artifact (expected a file written by "
-        "ModelTrainer.save_model)."
-    )
+    return names
 
 
-def _read_member(archive, path, name):
-    try:
-        return archive.read(name)
-    except KeyError:
-        raise ModelLoadError(
-            f"{path} is incomplete: it lacks the {name!r} member its manifest lists."
-        ) from None
-    except (
-        zipfile.BadZipFile,
-        zlib.error,
-        OSError,
-        EOFError,
-        ValueError,
-        NotImplementedError,
-    ) as exc:
-        raise ModelLoadError(
-            f"{path} is truncated or corrupted ({exc}). Restore it from a backup "
-            "or save the model again."
-        ) from None
-
-
-def _read_manifest(archive, path):
+def _read_manifest(archive, path, key):
     raw = (
-        _read_member(archive, path, _MANIFEST)
+        _archive.read_member(
+            archive,
+            path,
+            _MANIFEST,
+            max_bytes=MAX_MANIFEST_BYTES,
+            max_ratio=None,
+            override="manifest (it cannot be raised)",
+        )
         if _MANIFEST in archive.namelist()
         else None
     )
-    try:
-        manifest = json.loads(raw) if raw is not None else None
-    except ValueError:
-        manifest = None
-    if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT_NAME:
+    manifest = None if raw is None else _archive.parse_manifest(raw)
+    if manifest is None or manifest.get("format") != _FORMAT_NAME:
         raise ModelLoadError(
             f"{path} is not an easy_mlops model artifact: it has no valid {_MANIFEST}."
         )
     written = manifest.get("format_version")
-    if not isinstance(written, int) or written > ARTIFACT_FORMAT_VERSION:
+    if type(written) is not int or written < 1:
+        raise ModelLoadError(
+            f"{path} has a damaged {_MANIFEST}: its format_version is {written!r}, "
+            "not a positive integer. Restore the file from a backup or save the "
+            "model again."
+        )
+    if written > ARTIFACT_FORMAT_VERSION:
         raise ModelLoadError(
             f"{path} was written in artifact format {written!r} by a newer "
             f"easy_mlops; this one reads formats up to {ARTIFACT_FORMAT_VERSION}. "
@@ -437,13 +554,17 @@ def _read_manifest(archive, path):
         or not isinstance(manifest.get("versions"), dict)
         or not isinstance(checksums, dict)
         or set(checksums) != {_MODEL, _STATE[serializer]}
+        or not all(isinstance(digest, str) for digest in checksums.values())
     ):
         raise ModelLoadError(
             f"{path} has a damaged manifest.json (its serializer, backend, versions "
             "or checksums are missing or wrong). Restore the file from a backup or "
             "save the model again."
         )
-    return manifest
+    # Checked before any member is read: the signature covers the checksums.
+    if key is not None:
+        _archive.verify(manifest, key, path)
+    return {**manifest, "signed": manifest.get("signature") is not None}
 
 
 def _registered_backend(manifest, path):
@@ -489,7 +610,20 @@ def _backend_load(backend, data, path):
             ) from None
 
 
-def _trainer_from_json(data, backend_class):
+def _trainer_from_json(data, backend_class, path):
+    try:
+        return _rebuild_from_json(data, backend_class)
+    except Exception as exc:
+        # The JSON comes from the file: any failure to rebuild from it
+        # (KeyError, TypeError, ValueError, ...) means it was damaged or edited.
+        raise ModelLoadError(
+            f"{path} has a damaged trainer.json ({type(exc).__name__}: {exc}); "
+            "it does not hold the state easy_mlops writes. Restore the file from "
+            "a backup or save the model again."
+        ) from None
+
+
+def _rebuild_from_json(data, backend_class):
     from .result import TrainingRunResult
     from .trainer import ModelTrainer
 
@@ -519,18 +653,31 @@ def _skops_loads(data, trusted, path):
             f"{path} was saved with format='skops', which needs the optional "
             "package 'skops'. Install it with: pip install \"easy-mlops[secure]\""
         ) from None
-    untrusted = [
-        t
-        for t in skops.io.get_untrusted_types(data=data)
-        if t not in set(trusted or ())
-    ]
+    try:
+        untrusted = [
+            t for t in skops.io.get_untrusted_types(data=data) if t not in trusted
+        ]
+    except Exception as exc:
+        raise _damaged_skops(path, exc) from None
     if untrusted:
         raise ModelLoadError(
             f"{path} contains types that are not trusted by default: {untrusted}. "
             "Review them; if you trust them, load with "
             f"load_model(path, trusted={untrusted!r})."
         )
-    return skops.io.loads(data, trusted=list(trusted or ()) or None)
+    try:
+        return skops.io.loads(data, trusted=trusted or None)
+    except Exception as exc:
+        raise _damaged_skops(path, exc) from None
+
+
+def _damaged_skops(path, exc):
+    # skops reads the member's own JSON schema; an edited one fails anywhere
+    # in it (KeyError, TypeError, ValueError, BadZipFile, ...).
+    return ModelLoadError(
+        f"{path} has a damaged skops model member ({type(exc).__name__}: {exc}). "
+        "Restore the file from a backup or save the model again."
+    )
 
 
 # -- versions -----------------------------------------------------------------

@@ -57,6 +57,21 @@ class TrainingRunResult:
         Class labels, for classification.
     fit_seconds : float, default=0.0
         Wall-clock time of the whole run.
+    preprocessing : str, default=""
+        Why preprocessing ran in front of the model (see the
+        ``preprocessing`` setting); empty when the model got ``X`` as given.
+    column_treatment : dict of str to str or None, default=None
+        With skrub's preprocessing: what each raw column became, one of
+        ``"numeric"``, ``"categorical"``, ``"text"``, ``"datetime"``,
+        ``"custom"`` or ``"dropped"``.
+    column_reasons : dict of str to str, default={}
+        Why each raw column was treated so.
+    target_name : str or None, default=None
+        Name of the target (``y.name`` of a pandas Series, or the CLI's
+        target column).
+    id_columns : list of str, default=[]
+        Identifier columns kept out of the features (the CLI's ``--id``);
+        ``easy-mlops predict`` writes them before the predictions.
 
     Examples
     --------
@@ -87,6 +102,11 @@ class TrainingRunResult:
     warnings: list = field(default_factory=list)
     classes: Any = None
     fit_seconds: float = 0.0
+    preprocessing: str = ""
+    column_treatment: dict | None = None
+    column_reasons: dict = field(default_factory=dict)
+    target_name: str | None = None
+    id_columns: list = field(default_factory=list)
 
     def to_dict(self):
         """Everything but the model, as a JSON-serialisable dict.

@@ -10,12 +10,15 @@ loader and the documentation read it too.
 from collections.abc import Mapping
 from numbers import Integral, Real
 
+import numpy as np
 from sklearn.utils._param_validation import (
+    HasMethods,
     Interval,
     StrOptions,
     validate_parameter_constraints,
 )
 
+from .preprocessing import PREPROCESSING_OPTIONS
 from .problem_type import PROBLEM_TYPES
 
 __all__ = ["DEFAULTS", "SHARED_KEYS", "resolve_settings"]
@@ -31,24 +34,47 @@ DEFAULTS = {
     "random_state": 42,
     "refit": True,
     "n_jobs": None,
+    "preprocessing": "auto",
 }
 
 #: The keys shared by every backend, in signature order.
 SHARED_KEYS = tuple(DEFAULTS)
+
+
+class _NumberInterval(Interval):
+    """An ``Interval`` that refuses booleans.
+
+    ``True`` is an ``int`` to Python, so scikit-learn's ``Interval`` takes
+    ``cv_folds=True`` as 1 fold and ``test_size=False`` as 0; a boolean given
+    for a number is a mistake, and is refused.
+    """
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
+
 
 #: What each resolved shared key may hold (scikit-learn constraint syntax).
 CONSTRAINTS = {
     "backend": [str],
     "model_type": [str],
     "problem_type": [StrOptions({"auto", *PROBLEM_TYPES})],
-    "test_size": [Interval(Real, 0, 1, closed="left")],
-    "cv_folds": [Interval(Integral, 0, None, closed="left")],
-    "random_state": ["random_state"],
+    "test_size": [_NumberInterval(Real, 0, 1, closed="left")],
+    "cv_folds": [_NumberInterval(Integral, 0, None, closed="left")],
+    # scikit-learn's "random_state" constraint, without booleans.
+    "random_state": [
+        _NumberInterval(Integral, 0, 2**32 - 1, closed="both"),
+        np.random.RandomState,
+        None,
+    ],
     "refit": ["boolean"],
     "n_jobs": [
-        Interval(Integral, None, -1, closed="right"),
-        Interval(Integral, 1, None, closed="left"),
+        _NumberInterval(Integral, None, -1, closed="right"),
+        _NumberInterval(Integral, 1, None, closed="left"),
         None,
+    ],
+    "preprocessing": [
+        StrOptions(set(PREPROCESSING_OPTIONS)),
+        HasMethods(["fit", "transform"]),
     ],
 }
 
@@ -74,7 +100,10 @@ def resolve_settings(config, overrides, caller_name="ModelTrainer"):
     Raises
     ------
     sklearn.utils._param_validation.InvalidParameterError
-        A ``ValueError`` naming the key, what it allows and what it got.
+        A ``ValueError`` naming the key, what it allows and what it got;
+        booleans are refused where a number is expected.
+    ValueError
+        If ``config`` is a whole config (it has a ``training`` key).
 
     Examples
     --------
@@ -86,6 +115,13 @@ def resolve_settings(config, overrides, caller_name="ModelTrainer"):
     validate_parameter_constraints(
         {"config": [Mapping, None]}, {"config": config}, caller_name=caller_name
     )
+    if config is not None and "training" in config:
+        raise ValueError(
+            f"The config of {caller_name} is the training section itself, but this "
+            "one holds a 'training' key: it looks like a whole config. Pass the "
+            "whole config to ModelTrainer.from_config(config), which reads its "
+            "training section, or pass config['training'] here."
+        )
     settings = {**DEFAULTS, **(config or {})}
     settings.update({k: v for k, v in overrides.items() if v is not None})
     validate_parameter_constraints(

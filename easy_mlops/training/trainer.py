@@ -3,6 +3,7 @@
 # License: BSD 3 clause
 
 import logging
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
@@ -11,7 +12,6 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import ClassifierTags, RegressorTags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
-    _check_sample_weight,
     _num_samples,
     check_array,
     check_is_fitted,
@@ -20,9 +20,19 @@ from sklearn.utils.validation import (
 )
 
 from . import registry
+from .exceptions import EasyMLOpsWarning
 from .label_encoding import unwrap
 from .metrics import default_score
+from .preprocessing import (
+    column_treatment,
+    duplicate_columns,
+    identifier_columns,
+    is_dataframe,
+    non_numeric_columns,
+    resolve_preprocessing,
+)
 from .settings import SHARED_KEYS, resolve_settings
+from .validation import check_sample_weight, check_target_values
 
 __all__ = ["ModelTrainer"]
 
@@ -44,13 +54,27 @@ def _predict_proba_available(trainer):
     )
 
 
-def _check_array_params(backend):
-    """``validate_data`` arguments for the models a backend trains."""
-    tags = backend.input_tags
+def _check_array_params(backend, preprocessing=None):
+    """``validate_data`` arguments for the models a backend trains.
+
+    A user's transformer in front of the model decides what it takes.
+    """
+    if preprocessing is not None and preprocessing.transformer is not None:
+        from sklearn.utils import get_tags
+
+        tags = get_tags(preprocessing.transformer).input_tags
+    else:
+        tags = backend.input_tags
     return {
         "accept_sparse": ("csr", "csc") if tags.sparse else False,
         "ensure_all_finite": "allow-nan" if tags.allow_nan else True,
     }
+
+
+def _check_target_array(y):
+    return check_array(
+        column_or_1d(y, warn=True), ensure_2d=False, dtype=None, input_name="y"
+    )
 
 
 def _plain_target(y):
@@ -70,15 +94,41 @@ def _plain_target(y):
 
 def _check_numeric_columns(X, backend):
     """Name the non-numeric columns of a DataFrame before NumPy trips on them."""
-    if not hasattr(X, "select_dtypes"):
+    if not is_dataframe(X):
         return
-    other = X.columns[[not pd.api.types.is_numeric_dtype(d) for d in X.dtypes]]
-    if len(other):
+    other = non_numeric_columns(X, bool_is_numeric=True)
+    if other:
         raise ValueError(
-            f"X has non-numeric columns {list(map(str, other))}, which backend "
-            f"{backend.name!r} cannot take as they are. Encode them first, e.g. "
-            "make_pipeline(make_column_transformer((OneHotEncoder(), columns), "
-            "remainder='passthrough'), ModelTrainer(...))."
+            f"X has non-numeric columns {other}, which backend {backend.name!r} "
+            "cannot take as they are with preprocessing='none'. Set "
+            "preprocessing='auto' (the default) to encode them with skrub, or "
+            "encode them yourself first."
+        )
+
+
+def _check_unique_columns(X):
+    if is_dataframe(X):
+        duplicates = duplicate_columns(X)
+        if duplicates:
+            raise ValueError(
+                f"X has duplicate column names {duplicates}; every column needs a "
+                "name of its own. Rename or drop the duplicates."
+            )
+
+
+def _warn_identifier_columns(X, treatment):
+    """Warn about columns that identify rows: counters, or text unique per row."""
+    treatment = treatment or {}
+    for name in identifier_columns(X):
+        if treatment.get(name) in ("datetime", "dropped"):
+            continue
+        warnings.warn(
+            f"Column {name!r} holds a different value in every row (a row number "
+            "or an identifier), which a model cannot learn from and which may leak "
+            "the row order. Drop it from X (CLI: --id or --drop) unless it carries "
+            "meaning.",
+            EasyMLOpsWarning,
+            stacklevel=5,
         )
 
 
@@ -122,6 +172,15 @@ class ModelTrainer(BaseEstimator):
     n_jobs : int, default=None
         Number of parallel fits (joblib semantics; None means 1 unless in a
         ``joblib.parallel_config`` context).
+    preprocessing : {"auto", "none"} or transformer, default=None
+        What stands between the raw ``X`` and the model; ``"auto"`` by
+        default: a pandas or polars DataFrame with text, categories, booleans,
+        dates, or missing values the model cannot take goes through skrub's
+        ``tabular_pipeline`` for the estimator, fitted inside every fit.
+        ``"none"`` gives the model ``X`` as it is.  A transformer instance is
+        cloned and put in front of the model.  The final model is then the
+        whole pipeline: ``predict`` takes raw tables, matched by column name.
+        See :mod:`easy_mlops.training.preprocessing`.
 
     Attributes
     ----------
@@ -176,6 +235,7 @@ class ModelTrainer(BaseEstimator):
         random_state=None,
         refit=None,
         n_jobs=None,
+        preprocessing=None,
     ):
         self.config = config
         self.backend = backend
@@ -186,6 +246,7 @@ class ModelTrainer(BaseEstimator):
         self.random_state = random_state
         self.refit = refit
         self.n_jobs = n_jobs
+        self.preprocessing = preprocessing
 
     # -- configuration -------------------------------------------------------
 
@@ -342,6 +403,7 @@ class ModelTrainer(BaseEstimator):
         return self.training_result_.to_dict()
 
     def _fit(self, X, y, sample_weight, **overrides):
+        target_name = getattr(y, "name", None)
         y, categorical = _plain_target(y)
         settings = self._resolve_settings(**overrides)
         by_dtype = categorical and settings["problem_type"] == "auto"
@@ -361,6 +423,15 @@ class ModelTrainer(BaseEstimator):
             result = backend.train(X, y, sample_weight)
             if by_dtype:
                 result.problem_type_reason = "the target is categorical"
+            result.target_name = None if target_name is None else str(target_name)
+            if backend.preprocessing is not None:
+                result.preprocessing = backend.preprocessing.reason
+                names = getattr(self, "feature_names_in_", None)
+                if names is not None:
+                    result.column_treatment, result.column_reasons = column_treatment(
+                        result.model, list(names), X
+                    )
+                    _warn_identifier_columns(X, result.column_treatment)
             self.training_result_ = result
             self.problem_type_ = result.problem_type
             self.backend_ = backend
@@ -382,10 +453,24 @@ class ModelTrainer(BaseEstimator):
                 f"X has {n_rows_X} rows but y has {n_rows_y}; they must have the "
                 "same number of rows (one target value per row of X)."
             )
-        if backend.validates_input:
-            _check_numeric_columns(X, backend)
+        _check_unique_columns(X)
+        backend.preprocessing = preprocessing = resolve_preprocessing(
+            backend.config["preprocessing"],
+            X,
+            accepts_raw_input=not backend.validates_input,
+            allow_nan=backend.validates_input and backend.input_tags.allow_nan,
+        )
+        if preprocessing is not None and is_dataframe(X):
+            # The pipeline takes the raw table; only its columns are recorded.
+            validate_data(self, X, skip_check_array=True)
+            y = _check_target_array(y)
+        elif backend.validates_input:
+            if preprocessing is None:
+                _check_numeric_columns(X, backend)
             try:
-                X, y = validate_data(self, X, y, **_check_array_params(backend))
+                X, y = validate_data(
+                    self, X, y, **_check_array_params(backend, preprocessing)
+                )
             except ValueError as exc:
                 if "Input X contains NaN" not in str(exc):
                     raise
@@ -396,22 +481,24 @@ class ModelTrainer(BaseEstimator):
         else:
             # Other frameworks take X as given; only its shape is recorded.
             validate_data(self, X, skip_check_array=True)
-            y = check_array(
-                column_or_1d(y, warn=True), ensure_2d=False, dtype=None, input_name="y"
-            )
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, y)
-        return X, y, sample_weight
+            y = _check_target_array(y)
+        check_target_values(y)
+        return X, y, check_sample_weight(sample_weight, y)
 
     # -- prediction ------------------------------------------------------------
 
     def _validate_predict_data(self, X):
         check_is_fitted(self)
         backend = self.backend_
+        names = getattr(self, "feature_names_in_", None)
+        if self.training_result_.preprocessing and names is not None:
+            return _select_columns(X, names)
         if not backend.validates_input:
             validate_data(self, X, reset=False, skip_check_array=True)
             return X
-        return validate_data(self, X, reset=False, **_check_array_params(backend))
+        return validate_data(
+            self, X, reset=False, **_check_array_params(backend, backend.preprocessing)
+        )
 
     def predict(self, X):
         """Predict with the final model.
@@ -513,6 +600,7 @@ class ModelTrainer(BaseEstimator):
         'regression'
         """
         y, categorical = _plain_target(y)
+        check_target_values(y, min_rows=1, purpose="detect a problem type")
         backend = self._make_backend()
         if categorical and backend.config["problem_type"] == "auto":
             return "classification"
@@ -591,7 +679,7 @@ class ModelTrainer(BaseEstimator):
 
     # -- persistence -----------------------------------------------------------
 
-    def save_model(self, path, *, format="joblib"):
+    def save_model(self, path, *, format="joblib", signing_key=None):
         """Save the fitted trainer to one self-contained, version-checked file.
 
         The file holds the final model (stored by the backend's
@@ -608,7 +696,13 @@ class ModelTrainer(BaseEstimator):
             ``"skops"`` stores no pickle: the model with skops
             (``pip install "easy-mlops[secure]"``) and the state as JSON, so
             loading rebuilds only trusted types.  For scikit-learn-family
-            backends.
+            backends.  ``"joblib"`` pickles, and loading a pickle runs code
+            from the file: load those only from sources you trust.
+        signing_key : str or bytes, default=None
+            Sign the file with HMAC-SHA256 under this secret, so that
+            ``load_model`` with the key refuses a file changed or made by
+            anyone without it.  Defaults to the environment variable
+            ``EASY_MLOPS_SIGNING_KEY`` when that is set and not empty.
 
         Returns
         -------
@@ -620,8 +714,9 @@ class ModelTrainer(BaseEstimator):
         sklearn.exceptions.NotFittedError
             If the trainer is not fitted.
         ModelSaveError
-            If a config value cannot be pickled (the message names the key)
-            or the backend fails to write the model.
+            If a config value cannot be stored (the message names the key),
+            the backend fails to write the model, or the path cannot be
+            written (the message names it).
 
         Examples
         --------
@@ -637,9 +732,11 @@ class ModelTrainer(BaseEstimator):
         """
         from .persistence import save_model
 
-        return save_model(self, path, format=format)
+        return save_model(self, path, format=format, signing_key=signing_key)
 
-    def load_model(self, path, *, trusted=None):
+    def load_model(
+        self, path, *, secure=False, trusted=None, signing_key=None, **limits
+    ):
         """Load a saved model into this trainer and return it.
 
         Parameters, settings and fitted state all come from the file (the
@@ -651,8 +748,17 @@ class ModelTrainer(BaseEstimator):
         ----------
         path : str or path-like
             A file written by :meth:`save_model`.
-        trusted : list of str, default=None
+        secure : bool, default=False
+            Load only ``format="skops"`` files, which hold no pickle; any
+            other file is refused before it is read.
+        trusted : str or list of str, default=None
             For skops files: types to trust after review.
+        signing_key : str or bytes, default=None
+            Load only files signed with this key (default: the environment
+            variable ``EASY_MLOPS_SIGNING_KEY``).
+        **limits
+            ``max_member_bytes`` and ``max_compression_ratio``, as for
+            :func:`easy_mlops.training.load_model`.
 
         Returns
         -------
@@ -663,11 +769,14 @@ class ModelTrainer(BaseEstimator):
         ------
         ModelLoadError
             If the file is missing, truncated, corrupted, not an artifact,
-            from a newer format, or needs a backend that is not registered.
+            from a newer format, over the size limits, refused by ``secure``
+            or ``signing_key``, or needs a backend that is not registered.
         """
         from .persistence import load_model
 
-        loaded = load_model(path, trusted=trusted)
+        loaded = load_model(
+            path, secure=secure, trusted=trusted, signing_key=signing_key, **limits
+        )
         state = vars(self)
         state.clear()
         state.update(vars(loaded))
@@ -727,6 +836,33 @@ class ModelTrainer(BaseEstimator):
                 "regression": "regressor",
             }[problem_types[0]]
         return tags
+
+
+def _select_columns(X, names):
+    """The columns of a raw table that the model was fitted on, in fit order.
+
+    Columns are matched by name: their order may differ and extra columns are
+    left out.  A missing column is an error naming it.
+    """
+    names = [str(name) for name in names]
+    if not is_dataframe(X):
+        raise ValueError(
+            f"This ModelTrainer was fitted on a table with columns {names}; pass "
+            f"a pandas or polars DataFrame with those columns, not "
+            f"{type(X).__name__}."
+        )
+    _check_unique_columns(X)
+    present = {str(column) for column in X.columns}
+    missing = [name for name in names if name not in present]
+    if missing:
+        raise ValueError(
+            f"X is missing the column(s) {missing}, which the model was trained "
+            f"on. Columns needed: {names}."
+        )
+    if hasattr(X, "loc"):
+        by_name = {str(column): column for column in X.columns}
+        return X.loc[:, [by_name[name] for name in names]]
+    return X.select(names)
 
 
 def _is_fitted_attribute(name):

@@ -1,0 +1,473 @@
+"""What easy_mlops defends against, one test per defence.
+
+Read top to bottom, this module is the list:
+
+1. A pickle-free load cannot be downgraded: with ``secure=True`` no member
+   that would be unpickled is read, whatever the file's manifest says.
+2. Signed artifacts: with a key, a file that is unsigned, signed with another
+   key or changed after signing is refused before anything is unpickled.
+3. Bounded reading: archive members are checked against their declared size
+   and a limit before they are read, and read in a stream that stops there;
+   zip bombs are refused with little memory used.
+4. Bounded YAML: aliases cannot multiply work, nesting is limited, and
+   neither runs code.
+5. Old bare pickles (make-mlops-easy 0.4) are never unpickled.
+
+Each attack uses a real malicious pickle whose ``__reduce__`` creates a
+marker file: a test asserts the marker does not appear, and a control test
+shows the same payload does run when the defence is not asked for, so the
+payload is known to be live.
+"""
+
+import hashlib
+import json
+import os
+import pickle
+import subprocess
+import sys
+import tracemalloc
+import zipfile
+
+import numpy as np
+import pytest
+
+from easy_mlops import ModelTrainer
+from easy_mlops.config import ConfigError, load_config
+from easy_mlops.training import ModelLoadError, inspect_model, load_model
+from easy_mlops.training.persistence import (
+    DEFAULT_MAX_MEMBER_BYTES,
+    MAX_MANIFEST_BYTES,
+    SIGNING_KEY_VARIABLE,
+)
+
+KEY = "correct horse battery staple"
+# Peak Python memory a refused bomb may cost: far below the bombs' sizes.
+SMALL = 16 << 20
+
+
+class Payload:
+    """Unpickling this creates ``marker``: it stands for any attacker's code."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.fixture(autouse=True)
+def no_signing_key_from_the_environment(monkeypatch):
+    monkeypatch.delenv(SIGNING_KEY_VARIABLE, raising=False)
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+@pytest.fixture(scope="module")
+def linear(data):
+    return ModelTrainer(model_type="logistic_regression", cv_folds=0).fit(*data)
+
+
+@pytest.fixture
+def marker(tmp_path):
+    return tmp_path / "the-payload-ran"
+
+
+def members_of(path):
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def forge(path, members, manifest_update=(), drop=()):
+    """Rewrite an artifact as an attacker would: new members, checksums fixed."""
+    original = members_of(path)
+    manifest = json.loads(original.pop("manifest.json"))
+    manifest.update(dict(manifest_update))
+    for name in drop:
+        original.pop(name)
+    original.update(members)
+    manifest["sha256"] = {
+        name: hashlib.sha256(data).hexdigest() for name, data in original.items()
+    }
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("manifest.json", json.dumps(manifest))
+        for name, data in original.items():
+            archive.writestr(name, data)
+    return path
+
+
+# -- 1. a secure load cannot be downgraded ---------------------------------------------
+
+
+def test_control_a_joblib_artifact_runs_code_when_loaded(tmp_path, linear, marker):
+    """Why ``secure`` exists: loading a joblib-format file unpickles it."""
+    path = linear.save_model(tmp_path / "m")
+    forge(path, {"trainer.joblib": pickle.dumps(Payload(marker))})
+    with pytest.raises(ModelLoadError):
+        load_model(path)
+    assert marker.exists()
+
+
+def test_secure_refuses_a_joblib_artifact_before_reading_it(tmp_path, linear, marker):
+    path = linear.save_model(tmp_path / "m")
+    forge(path, {"trainer.joblib": pickle.dumps(Payload(marker))})
+    with pytest.raises(ModelLoadError, match="secure=True loads only format='skops'"):
+        load_model(path, secure=True)
+    with pytest.raises(ModelLoadError, match="secure=True"):
+        ModelTrainer().load_model(path, secure=True)
+    assert not marker.exists()
+
+
+@pytest.fixture
+def skops_file(tmp_path, linear):
+    pytest.importorskip("skops")
+    return linear.save_model(tmp_path / "m.skops", format="skops")
+
+
+def test_secure_refuses_a_downgraded_skops_file(skops_file, marker):
+    """The attack of the issue: a .skops file whose JSON state was swapped for
+    a pickle, its manifest edited to say joblib and its checksums fixed."""
+    forge(
+        skops_file,
+        {"trainer.joblib": pickle.dumps(Payload(marker))},
+        manifest_update={"serializer": "joblib"},
+        drop=["trainer.json"],
+    )
+    with pytest.raises(ModelLoadError, match="format='joblib'.*secure=True"):
+        load_model(skops_file, secure=True)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("member", ["model", "trainer.json"])
+def test_secure_never_unpickles_a_member_even_under_a_skops_manifest(
+    skops_file, marker, member
+):
+    forge(skops_file, {member: pickle.dumps(Payload(marker))})
+    with pytest.raises(ModelLoadError, match="damaged"):
+        load_model(skops_file, secure=True)
+    with pytest.raises(ModelLoadError, match="damaged"):
+        load_model(skops_file)  # a skops manifest alone also means no pickle
+    assert not marker.exists()
+
+
+def test_secure_loads_a_genuine_skops_file(skops_file, linear, data):
+    loaded = load_model(skops_file, secure=True)
+    np.testing.assert_array_equal(loaded.predict(data[0]), linear.predict(data[0]))
+
+
+# -- 2. signed artifacts ---------------------------------------------------------------
+
+
+def test_signed_round_trip(tmp_path, linear, data):
+    path = linear.save_model(tmp_path / "m", signing_key=KEY)
+    manifest = inspect_model(path, signing_key=KEY)
+    assert manifest["signed"] is True
+    assert manifest["signature"].startswith("hmac-sha256:")
+    loaded = load_model(path, signing_key=KEY)
+    np.testing.assert_array_equal(loaded.predict(data[0]), linear.predict(data[0]))
+    assert inspect_model(linear.save_model(tmp_path / "u"))["signed"] is False
+
+
+def test_a_tampered_signed_file_is_refused_before_unpickling(tmp_path, linear, marker):
+    path = linear.save_model(tmp_path / "m", signing_key=KEY)
+    forge(path, {"trainer.joblib": pickle.dumps(Payload(marker))})
+    with pytest.raises(ModelLoadError, match="signature that does not match"):
+        load_model(path, signing_key=KEY)
+    assert not marker.exists()
+
+
+def test_any_change_to_a_signed_manifest_breaks_the_signature(tmp_path, linear):
+    path = linear.save_model(tmp_path / "m", signing_key=KEY)
+    forge(path, {}, manifest_update={"metrics": {"accuracy": 1.0}})
+    with pytest.raises(ModelLoadError, match="signature that does not match"):
+        inspect_model(path, signing_key=KEY)
+
+
+def test_an_unsigned_file_is_refused_with_a_key(tmp_path, linear, marker):
+    path = linear.save_model(tmp_path / "m")
+    forge(path, {"trainer.joblib": pickle.dumps(Payload(marker))})
+    with pytest.raises(ModelLoadError, match="is not signed"):
+        load_model(path, signing_key=KEY)
+    assert not marker.exists()
+
+
+def test_a_file_signed_with_another_key_is_refused(tmp_path, linear):
+    path = linear.save_model(tmp_path / "m", signing_key=b"another key")
+    with pytest.raises(ModelLoadError, match="signed with another key"):
+        load_model(path, signing_key=KEY)
+
+
+def test_the_key_comes_from_the_environment(tmp_path, linear, marker, monkeypatch):
+    monkeypatch.setenv(SIGNING_KEY_VARIABLE, KEY)
+    signed = linear.save_model(tmp_path / "signed")
+    assert inspect_model(signed, signing_key=KEY)["signed"]
+    load_model(signed)
+    unsigned = tmp_path / "unsigned"
+    monkeypatch.delenv(SIGNING_KEY_VARIABLE)
+    forge(
+        linear.save_model(unsigned), {"trainer.joblib": pickle.dumps(Payload(marker))}
+    )
+    monkeypatch.setenv(SIGNING_KEY_VARIABLE, KEY)
+    with pytest.raises(ModelLoadError, match="EASY_MLOPS_SIGNING_KEY"):
+        load_model(unsigned)
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(
+    "key, error", [("", ValueError), (b"", ValueError), (42, TypeError)]
+)
+def test_an_unusable_key_is_refused(tmp_path, linear, key, error):
+    with pytest.raises(error, match="signing_key"):
+        linear.save_model(tmp_path / "m", signing_key=key)
+    assert not (tmp_path / "m").exists()
+
+
+# -- 3. bounded reading: zip bombs -----------------------------------------------------
+
+
+def write_filler(archive, name, n_bytes, filler=b"\0", prefix=b"", suffix=b""):
+    """Stream ``n_bytes`` of ``filler`` into a member without holding them."""
+    chunk = filler * (1 << 20)
+    with archive.open(name, "w") as member:
+        member.write(prefix)
+        for _ in range(n_bytes >> 20):
+            member.write(chunk)
+        member.write(suffix)
+
+
+def peak_memory(function, *args, **kwargs):
+    """Run ``function``; return the exception it raised and the peak memory."""
+    tracemalloc.start()
+    try:
+        function(*args, **kwargs)
+    except Exception as exc:
+        raised = exc
+    else:
+        raised = None
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return raised, peak
+
+
+def test_inspect_model_refuses_a_manifest_bomb_with_little_memory(tmp_path):
+    path = tmp_path / "bomb"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        write_filler(
+            archive,
+            "manifest.json",
+            256 << 20,
+            filler=b" ",
+            prefix=b'{"format": "easy_mlops.model", "padding": "',
+            suffix=b'"}',
+        )
+    assert path.stat().st_size < 1 << 20  # 256 MiB packed in under 1 MiB
+    error, peak = peak_memory(inspect_model, path)
+    assert isinstance(error, ModelLoadError)
+    assert f"more than the {MAX_MANIFEST_BYTES} bytes" in str(error)
+    assert peak < SMALL
+
+
+@pytest.fixture
+def bomb_of(tmp_path, linear):
+    """An artifact whose ``member`` is replaced by ``n_bytes`` of zeros."""
+
+    def make(member, n_bytes):
+        path = linear.save_model(tmp_path / "m")
+        members = members_of(path)
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, payload in members.items():
+                if name != member:
+                    archive.writestr(name, payload)
+            write_filler(archive, member, n_bytes)
+        return path
+
+    return make
+
+
+@pytest.mark.parametrize("member", ["model", "trainer.joblib"])
+def test_load_model_refuses_a_member_bomb_with_little_memory(bomb_of, member):
+    path = bomb_of(member, 256 << 20)
+    error, peak = peak_memory(load_model, path)
+    assert isinstance(error, ModelLoadError)
+    assert "compression ratio above 200" in str(error)
+    assert repr(member) in str(error)
+    assert peak < SMALL
+
+
+def test_members_over_the_size_limit_are_refused_before_reading(tmp_path, linear):
+    path = linear.save_model(tmp_path / "m")
+    size = len(members_of(path)["trainer.joblib"])
+    with pytest.raises(ModelLoadError, match="pass a larger max_member_bytes"):
+        load_model(path, max_member_bytes=size - 1)
+    assert load_model(path, max_member_bytes=size).manifest_["backend"] == "sklearn"
+    assert DEFAULT_MAX_MEMBER_BYTES == 1 << 30
+
+
+def declare_size(path, name, size):
+    """Rewrite the size the central directory declares for member ``name``."""
+    with zipfile.ZipFile(path) as archive:
+        entry = archive.start_dir
+    data = bytearray(path.read_bytes())
+    # Central directory entries: 46 fixed bytes, then name, extra, comment.
+    while data[entry + 46 : entry + 46 + len(name)] != name.encode():
+        lengths = (data[entry + i : entry + i + 2] for i in (28, 30, 32))
+        entry += 46 + sum(int.from_bytes(n, "little") for n in lengths)
+    data[entry + 24 : entry + 28] = size.to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+
+
+def test_a_member_that_lies_about_its_size_is_never_expanded(bomb_of):
+    """A member declaring 1 KiB whose data expands to 64 MiB."""
+    path = bomb_of("trainer.joblib", 64 << 20)
+    declare_size(path, "trainer.joblib", 1024)
+    with zipfile.ZipFile(path) as archive:
+        assert archive.getinfo("trainer.joblib").file_size == 1024
+    error, peak = peak_memory(load_model, path)
+    assert isinstance(error, ModelLoadError)
+    assert "corrupted" in str(error)
+    assert peak < SMALL
+
+
+def test_only_the_compression_easy_mlops_writes_is_read(tmp_path, linear):
+    path = linear.save_model(tmp_path / "m")
+    members = members_of(path)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_BZIP2) as archive:
+        for name, payload in members.items():
+            archive.writestr(name, payload)
+    with pytest.raises(ModelLoadError, match="compressed in a way easy_mlops"):
+        load_model(path)
+
+
+def test_a_member_name_given_twice_is_refused(tmp_path, linear):
+    path = linear.save_model(tmp_path / "m")
+    with pytest.warns(UserWarning, match="Duplicate name"):
+        with zipfile.ZipFile(path, "a") as archive:
+            archive.writestr("trainer.joblib", b"another")
+    with pytest.raises(ModelLoadError, match="holds a member name twice"):
+        inspect_model(path)
+
+
+# -- 4. bounded YAML -------------------------------------------------------------------
+
+
+def run_load_config(path, timeout=60, measure=True):
+    """load_config in a fresh interpreter: a regression hangs there, not here.
+
+    Returns the message and the peak memory (0 unless ``measure``).
+    """
+    script = (
+        "import sys, tracemalloc\n"
+        "from easy_mlops.config import ConfigError, load_config\n"
+        f"{'tracemalloc.start()' if measure else 'pass'}\n"
+        "try:\n"
+        "    load_config(sys.argv[1])\n"
+        "    print('loaded')\n"
+        "except ConfigError as error:\n"
+        "    print(error)\n"
+        "print(tracemalloc.get_traced_memory()[1])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+    )
+    message, peak = done.stdout.strip().rsplit("\n", 1)
+    return message, int(peak)
+
+
+def test_a_yaml_alias_bomb_is_refused_quickly_and_in_little_memory(tmp_path):
+    """The issue's file: 9 nested mappings, each with 9 aliases to the level
+    below (9**9 values once expanded)."""
+    keys = "abcdefghi"
+    lines = ["l0: &l0 {" + ", ".join(f"{k}: x" for k in keys) + "}"]
+    for level in range(1, 10):
+        aliases = ", ".join(f"{k}: *l{level - 1}" for k in keys)
+        lines.append(f"l{level}: &l{level} {{{aliases}}}")
+    lines.append("training:\n  backend: callable\n  payload: *l9")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    assert path.stat().st_size < 1000
+    message, peak = run_load_config(path)
+    assert "expands to more than 100000 values through its aliases" in message
+    assert message.startswith(f"{path}, line ")
+    assert peak < SMALL
+
+
+def test_a_yaml_merge_key_bomb_is_refused(tmp_path):
+    lines = ["m0: &m0 {k: v}"]
+    for level in range(1, 10):
+        merged = ", ".join([f"*m{level - 1}"] * 9)
+        lines.append(f"m{level}: &m{level}\n  <<: [{merged}]")
+    path = tmp_path / "merge.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    message, peak = run_load_config(path)
+    assert "expands to more than 100000 values" in message
+    assert peak < SMALL
+
+
+def test_deep_nesting_is_refused_quickly(tmp_path):
+    path = tmp_path / "deep.yaml"
+    path.write_text("training:\n  x: " + "[" * 20000 + "]" * 20000 + "\n")
+    message, _ = run_load_config(path, timeout=30, measure=False)
+    assert "nested more than 50 levels deep" in message
+
+
+def test_a_yaml_loop_is_refused(tmp_path):
+    path = tmp_path / "loop.yaml"
+    path.write_text("training:\n  backend: callable\n  x: &a [1, *a]\n")
+    with pytest.raises(ConfigError, match="refers to itself") as info:
+        load_config(path)
+    assert info.value.line == 3
+
+
+def test_yaml_python_tags_do_not_run(tmp_path, marker):
+    path = tmp_path / "tag.yaml"
+    path.write_text(f"training: !!python/object/apply:open ['{marker}', 'w']\n")
+    with pytest.raises(ConfigError, match="line 1"):
+        load_config(path)
+    assert not marker.exists()
+
+
+# -- 5. bare pickles -------------------------------------------------------------------
+
+
+def test_a_bare_pickle_is_never_unpickled(tmp_path, marker):
+    """make-mlops-easy 0.4 saved bare joblib files; easy_mlops refuses them."""
+    path = tmp_path / "old.joblib"
+    path.write_bytes(pickle.dumps({"model": Payload(marker), "metadata": {}}))
+    for load in (load_model, inspect_model):
+        with pytest.raises(ModelLoadError, match="bare pickle/joblib file"):
+            load(path)
+    assert not marker.exists()
+
+
+# -- the command line ------------------------------------------------------------------
+
+
+def test_cli_secure_flag_refuses_a_joblib_file_in_one_line(
+    tmp_path, linear, data, marker
+):
+    path = forge(
+        linear.save_model(tmp_path / "m"),
+        {"trainer.joblib": pickle.dumps(Payload(marker))},
+    )
+    table = tmp_path / "x.csv"
+    table.write_text("a,b,c\n" + "\n".join(",".join(map(str, r)) for r in data[0]))
+    for command in ("predict", "evaluate"):
+        done = subprocess.run(
+            [sys.executable, "-m", "easy_mlops", command, "--secure", path, table],
+            capture_output=True,
+            text=True,
+            env={**os.environ, SIGNING_KEY_VARIABLE: ""},
+        )
+        assert done.returncode == 2
+        assert "Traceback" not in done.stderr
+        assert "secure=True loads only format='skops'" in done.stderr
+    assert not marker.exists()
