@@ -7,7 +7,11 @@ from sklearn.utils._test_common.instance_generator import (
     _get_check_estimator_ids,
     _get_expected_failed_checks,
 )
-from sklearn.utils.estimator_checks import _check_name, estimator_checks_generator
+from sklearn.utils.estimator_checks import (
+    _check_name,
+    estimator_checks_generator,
+    parametrize_with_checks,
+)
 
 from easy_mlops import ModelTrainer
 from easy_mlops.training.label_encoding import unwrap
@@ -77,44 +81,17 @@ def _failures_of(estimator):
     return _FAILURES[key]
 
 
-# The trainer's own failure, not its estimator's: the sample-weight checks
-# call predict_proba when the unfitted estimator has it.  With
-# problem_type="auto" the unfitted trainer has it (it may train a
-# classifier), but the checks' target, 3 integer labels in 15 (weighted) or
-# 27 (repeated) rows, is a regression under the problem-type rule, so the
-# fitted trainer has no predict_proba.
-AUTO_PROBLEM_TYPE_FAILURES = dict.fromkeys(
-    [
-        "check_sample_weight_equivalence_on_dense_data",
-        "check_sample_weight_equivalence_on_sparse_data",
-    ],
-    (
-        "problem_type='auto': predict_proba is offered before fit, but the "
-        "check's 3-label, 15-row target is fitted as a regression",
-        AttributeError,
-    ),
-)
-
-
-def _is_auto(trainer):
-    return len(trainer._make_backend().candidate_problem_types()) > 1
-
-
 def expected_failed_checks(trainer):
     """Checks the trainer must fail, as ``{check_name: (reason, exception)}``.
 
     A check is expected to fail when scikit-learn's own list names it for an
     estimator the trainer wraps and that estimator, built as the trainer
-    builds it, fails it too; the reason is scikit-learn's.  With
-    ``problem_type="auto"`` the sample-weight checks fail earlier, in the
-    trainer (``AUTO_PROBLEM_TYPE_FAILURES``).
+    builds it, fails it too; the reason is scikit-learn's.
     """
     backend = trainer._make_backend()
     failures = {}
     for problem_type in backend.candidate_problem_types():
         failures.update(_failures_of(backend.build_estimator(problem_type)))
-    if _is_auto(trainer):
-        failures.update(AUTO_PROBLEM_TYPE_FAILURES)
     return failures
 
 
@@ -148,9 +125,12 @@ def test_sklearn_compatible_estimator(estimator, check):
 
 def test_expected_failures_are_the_sample_weight_checks_of_the_forest():
     """What the README says of ``check_estimator(ModelTrainer())``."""
-    for trainer in (CONFIGURATIONS[1], CONFIGURATIONS[2]):  # forests, type given
+    for trainer in CONFIGURATIONS[:3]:  # the forests: auto, classifier, regressor
         failures = expected_failed_checks(trainer)
-        assert set(failures) == set(AUTO_PROBLEM_TYPE_FAILURES)
+        assert set(failures) == {
+            "check_sample_weight_equivalence_on_dense_data",
+            "check_sample_weight_equivalence_on_sparse_data",
+        }
         assert {error for _, error in failures.values()} == {AssertionError}
     assert expected_failed_checks(CONFIGURATIONS[3]) == {}  # logistic regression
     assert expected_failed_checks(CONFIGURATIONS[4]) == {}  # linear regression
@@ -179,17 +159,7 @@ def _wrapped_estimators(trainer):
         yield unwrap(backend.build_estimator(problem_type))
 
 
-@pytest.mark.parametrize(
-    "estimator, check",
-    [
-        param
-        for trainer in THIRD_PARTY.values()
-        for param in _marked_checks(
-            trainer, AUTO_PROBLEM_TYPE_FAILURES if _is_auto(trainer) else {}
-        )
-    ],
-    ids=_get_check_estimator_ids,
-)
+@parametrize_with_checks(list(THIRD_PARTY.values()))
 def test_third_party_backends(estimator, check):
     (package,) = [name for name, config in THIRD_PARTY.items() if config is estimator]
     pytest.importorskip(package, reason=f"easy-mlops[{package}] is not installed")
