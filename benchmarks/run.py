@@ -6,7 +6,10 @@ Usage::
     python -m benchmarks --quick         # smoke run, writes benchmarks/results/quick/
     python benchmarks/run.py --only fit_overhead scale
 
-Each benchmark writes ``<output-dir>/<name>.json``; the run writes
+Each benchmark writes ``<output-dir>/<name>.json``: its rows, each with the
+raw samples of both sides pair by pair, its invariants, the machine, and the
+git commit measured (with whether the working tree differed from it); the
+run writes
 ``table.md`` (every figure, included by ``docs/performance.md``) and
 ``dask.md`` (the Dask figures, included by ``docs/scaling.md``), both rebuilt
 from all the results in the directory.  The exit
@@ -21,6 +24,7 @@ import datetime
 import json
 import os
 import platform
+import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -32,9 +36,10 @@ if __package__ in (None, ""):
 
 from benchmarks.cases import CASES, FULL, QUICK  # noqa: E402
 
-__all__ = ["main", "markdown_table", "status"]
+__all__ = ["main", "markdown_table", "source_state", "status"]
 
 RESULTS = Path(__file__).resolve().parent / "results"
+ROOT = RESULTS.parents[1]
 _PACKAGES = ("easy-mlops", "scikit-learn", "numpy", "pandas", "joblib", "dask")
 
 
@@ -70,6 +75,43 @@ def machine():
         "python": platform.python_version(),
         "packages": versions,
         "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
+    }
+
+
+def source_state(root=ROOT):
+    """The git commit the run measures, and whether the working tree differs.
+
+    Changes under ``benchmarks/results`` do not count: writing results is
+    what a run does.  Outside a git checkout every field is None.
+
+    Parameters
+    ----------
+    root : path, default=the repository holding this file
+        The working tree.
+
+    Returns
+    -------
+    state : dict
+        ``commit`` (the full hash of HEAD), ``dirty`` (bool) and ``changed``
+        (the paths that differ from the commit, as ``git status`` shows them).
+    """
+
+    def git(*args):
+        return subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, check=True
+        ).stdout
+
+    try:
+        commit = git("rev-parse", "HEAD").strip()
+        changed = git(
+            "status", "--porcelain", "--", ".", ":(exclude)benchmarks/results"
+        ).splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "dirty": None, "changed": None}
+    return {
+        "commit": commit,
+        "dirty": bool(changed),
+        "changed": [line[3:] for line in changed],
     }
 
 
@@ -136,7 +178,19 @@ def markdown_table(results, names=None):
     return "\n".join(lines) + "\n"
 
 
-def _machine_line(info, quick):
+def _source_text(sources):
+    """Which commits the results measured, e.g. ``commit 1a2b3c4d5e6f``."""
+    if any(source.get("commit") is None for source in sources):
+        return "commit unknown"
+    names = [
+        source["commit"][:12] + (" with uncommitted changes" if source["dirty"] else "")
+        for source in sources
+    ]
+    names = list(dict.fromkeys(names))
+    return ("commit " if len(names) == 1 else "commits ") + ", ".join(names)
+
+
+def _machine_line(info, quick, sources):
     packages = ", ".join(f"{k} {v}" for k, v in info["packages"].items() if v)
     kind = "Quick smoke run (sizes shrunk; not a measurement)" if quick else "Full run"
     coretype = info["openblas_coretype"]
@@ -145,7 +199,7 @@ def _machine_line(info, quick):
         f"{info['cpu_count']} CPUs, {info['memory_gb']} GB, {info['platform']}, "
         f"Python {info['python']}; {packages}"
         + (f"; OPENBLAS_CORETYPE={coretype}" if coretype else "")
-        + f". {kind}, {info['date']}.\n"
+        + f". {kind}, {info['date']}, {_source_text(sources)}.\n"
     )
 
 
@@ -179,6 +233,8 @@ def main(argv=None):
 
     info = machine()
     info["date"] = datetime.date.today().isoformat()
+    # Read once, before any result is written.
+    source = source_state()
     names = args.only or list(CASES)
     failed = []
     for name in names:
@@ -186,6 +242,7 @@ def main(argv=None):
         result = CASES[name](sizes)
         result.pop("last", None)
         result["machine"] = info
+        result["source"] = source
         result["quick"] = args.quick
         for row in result["rows"]:
             row["status"] = status(row)
@@ -211,7 +268,8 @@ def main(argv=None):
     }
     dates = sorted({result["machine"]["date"] for result in stored.values()})
     info = {**info, "date": " to ".join(dict.fromkeys([dates[0], dates[-1]]))}
-    header = _machine_line(info, args.quick) + "\n"
+    sources = [result.get("source", {"commit": None}) for result in stored.values()]
+    header = _machine_line(info, args.quick, sources) + "\n"
     if len(stored) == len(CASES):
         (output / "table.md").write_text(
             header + markdown_table(stored), encoding="utf-8"

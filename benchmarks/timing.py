@@ -5,7 +5,15 @@
 import statistics
 import time
 
-__all__ = ["compare", "cpu_timed", "spread", "timed"]
+__all__ = ["PAIR_VALUES", "compare", "cpu_timed", "pair_values", "spread", "timed"]
+
+#: How one pair of measurements ``(a, b)`` gives the figure a table reports.
+#: Every row of a result names its formula and keeps the raw ``a`` and ``b``
+#: samples, so its median, minimum and maximum can be recomputed.
+PAIR_VALUES = {
+    "a / b": lambda a, b: a / b,
+    "(a - b) * 1e6": lambda a, b: (a - b) * 1e6,
+}
 
 
 def timed(func):
@@ -38,6 +46,21 @@ def spread(values):
     }
 
 
+def pair_values(samples, value="a / b"):
+    """The per-pair figures of raw samples ``{"a": [...], "b": [...]}``.
+
+    Examples
+    --------
+    >>> from benchmarks.timing import pair_values, spread
+    >>> pair_values({"a": [2.0, 3.0], "b": [1.0, 2.0]})
+    [2.0, 1.5]
+    >>> spread(pair_values({"a": [2e-6], "b": [1e-6]}, "(a - b) * 1e6"))["median"]
+    1.0
+    """
+    formula = PAIR_VALUES[value]
+    return [formula(a, b) for a, b in zip(samples["a"], samples["b"], strict=True)]
+
+
 def compare(run_a, run_b, *, repeats, warmup=1):
     """Time two callables in alternation and return the ratios A / B.
 
@@ -58,9 +81,8 @@ def compare(run_a, run_b, *, repeats, warmup=1):
     Returns
     -------
     report : dict
-        ``seconds_a`` and ``seconds_b`` (the spread of each side), ``ratio``
-        (the spread of the per-pair ratios), the raw ``samples`` and the
-        ``last`` results of each side, for invariant checks.
+        The raw ``samples`` (``{"a": [...], "b": [...]}``, one per pair and
+        side) and the ``last`` results of each side, for invariant checks.
     """
     for _ in range(warmup):
         run_a()
@@ -74,11 +96,4 @@ def compare(run_a, run_b, *, repeats, warmup=1):
         for side, run in order:
             seconds, last[side] = run()
             (times_a if side == "a" else times_b).append(seconds)
-    ratios = [a / b for a, b in zip(times_a, times_b, strict=True)]
-    return {
-        "seconds_a": spread(times_a),
-        "seconds_b": spread(times_b),
-        "ratio": spread(ratios),
-        "samples": {"a": times_a, "b": times_b},
-        "last": last,
-    }
+    return {"samples": {"a": times_a, "b": times_b}, "last": last}

@@ -6,7 +6,11 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 
 from easy_mlops import ModelTrainer
 from easy_mlops.training import SklearnBackend
+from easy_mlops.training.label_encoding import unwrap
 from easy_mlops.training.sklearn_backend import SKLEARN_MODEL_TYPES
+
+# The catalogue entries whose estimators take no random_state.
+SEEDLESS = {"linear_regression"}
 
 
 @pytest.mark.parametrize("model_type", sorted(SKLEARN_MODEL_TYPES))
@@ -14,15 +18,23 @@ def test_every_catalogue_entry_builds_its_estimators(model_type):
     spec = SKLEARN_MODEL_TYPES[model_type]
     if spec.extra:
         pytest.importorskip(spec.extra)
+    assert spec.problem_types
     for problem_type in spec.problem_types:
         config = {
             "model_type": model_type,
             "problem_type": problem_type,
-            "random_state": 42,
+            "random_state": 7,
         }
         estimator = SklearnBackend(config).build_estimator(problem_type)
-        if "random_state" in estimator.get_params():
-            assert estimator.get_params()["random_state"] == 42
+        bare = unwrap(estimator)
+        assert type(bare) is spec.estimator_class(problem_type)
+        assert (bare is not estimator) == (
+            spec.encode_labels and problem_type == "classification"
+        )
+        params = bare.get_params()
+        assert {name: params[name] for name in spec.params} == spec.params
+        expected_seed = None if model_type in SEEDLESS else 7
+        assert params.get("random_state") == expected_seed
 
 
 def test_hist_gradient_boosting_by_problem_type(regression_data):

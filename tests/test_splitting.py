@@ -1,0 +1,280 @@
+"""The hold-out split and the cross-validation folds, at their size boundaries.
+
+Each limit is tested on both sides: one row fewer skips or reduces the step,
+the exact limit keeps it.  The rows chosen are compared with scikit-learn's
+own splitters given the same seed.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+
+from easy_mlops.training import SklearnBackend, SmallDataWarning
+from easy_mlops.training.base import _feasible_folds, _holdout_impossible
+from easy_mlops.training.settings import resolve_settings
+
+
+def backend(**settings):
+    return SklearnBackend(resolve_settings(settings, {}))
+
+
+def labels(*counts):
+    """A classification target with ``counts[i]`` rows of class ``i``."""
+    return np.repeat(np.arange(len(counts)), counts)
+
+
+# -- _holdout_impossible -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "y, test_size, possible",
+    [
+        # Every class needs two rows, one for each part.
+        (labels(10, 2), 0.5, True),
+        (labels(10, 1), 0.5, False),
+        # The test part needs a row of every class: 0.1 of 22 rows is 2.2,
+        # rounded up to 3 test rows as train_test_split does.
+        (labels(8, 7, 7), 0.1, True),
+        (labels(7, 7, 6), 0.1, False),
+        # The training part too: 17 of 20 rows leave 3 for 3 classes.
+        (labels(7, 7, 6), 0.85, True),
+        (labels(7, 7, 6), 0.9, False),
+    ],
+)
+def test_classification_holdout_needs_every_class_in_both_parts(y, test_size, possible):
+    note = _holdout_impossible(y, test_size, "classification")
+    assert (note is None) == possible
+    if not possible:
+        n_classes = np.unique(y).shape[0]
+        smallest = np.bincount(y).min()
+        assert note.startswith("Hold-out skipped: a stratified ")
+        assert f"test_size={test_size} split of {y.shape[0]} rows" in note
+        assert f"needs every one of the {n_classes} classes in both parts" in note
+        assert f"(smallest class: {smallest} rows)" in note
+
+
+@pytest.mark.parametrize(
+    "test_size, possible, n_test",
+    [
+        (0.11, True, 2),  # 1.1 rounds up to 2 test rows
+        (0.1, False, 1),
+        (0.9, True, 9),  # one training row is enough
+        (0.95, False, 10),  # 9.5 rounds up to 10: no training row
+    ],
+)
+def test_regression_holdout_needs_two_test_rows_and_a_training_row(
+    test_size, possible, n_test
+):
+    y = np.linspace(0.0, 1.0, 10)
+    note = _holdout_impossible(y, test_size, "regression")
+    assert (note is None) == possible
+    if not possible:
+        assert note == (
+            f"Hold-out skipped: test_size={test_size} of 10 rows leaves "
+            f"{n_test} test row(s); scoring a regression needs at least 2."
+        )
+
+
+# -- _feasible_folds -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "y, n_folds, expected_folds, note",
+    [
+        (labels(9, 5), 5, 5, None),
+        (labels(9, 6), 5, 5, None),
+        (
+            labels(9, 4),
+            5,
+            4,
+            "Cross-validation reduced from 5 to 4 folds: the smallest class has "
+            "4 rows.",
+        ),
+        (
+            labels(9, 2),
+            5,
+            2,
+            "Cross-validation reduced from 5 to 2 folds: the smallest class has "
+            "2 rows.",
+        ),
+        (
+            labels(9, 1),
+            3,
+            0,
+            "Cross-validation skipped: cv_folds=3 but the smallest class has 1 rows.",
+        ),
+    ],
+)
+def test_classification_folds_are_limited_by_the_smallest_class(
+    y, n_folds, expected_folds, note
+):
+    assert _feasible_folds(y, n_folds, "classification") == (expected_folds, note)
+
+
+@pytest.mark.parametrize(
+    "n_rows, n_folds, expected_folds, note",
+    [
+        (10, 5, 5, None),
+        (11, 5, 5, None),
+        (
+            9,
+            5,
+            4,
+            "Cross-validation reduced from 5 to 4 folds: 9 rows leave fewer than "
+            "2 rows per test fold.",
+        ),
+        (
+            4,
+            3,
+            2,
+            "Cross-validation reduced from 3 to 2 folds: 4 rows leave fewer than "
+            "2 rows per test fold.",
+        ),
+        (
+            3,
+            2,
+            0,
+            "Cross-validation skipped: cv_folds=2 but 3 rows leave fewer than "
+            "2 rows per test fold.",
+        ),
+    ],
+)
+def test_regression_folds_keep_two_rows_per_test_fold(
+    n_rows, n_folds, expected_folds, note
+):
+    y = np.linspace(0.0, 1.0, n_rows)
+    assert _feasible_folds(y, n_folds, "regression") == (expected_folds, note)
+
+
+# -- EstimatorBackend.cv_folds ----------------------------------------------------
+
+
+def _as_lists(folds):
+    return [(list(train), list(test)) for train, test in folds]
+
+
+@pytest.mark.parametrize("n_folds", [0, 1])
+def test_zero_or_one_fold_means_no_cross_validation(n_folds):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        folds = backend(cv_folds=n_folds).cv_folds(
+            labels(1, 1), problem_type="classification"
+        )
+    assert folds == ([], None)
+
+
+@pytest.mark.parametrize(
+    "problem_type, y, splitter",
+    [
+        ("classification", labels(6, 4, 3), StratifiedKFold),
+        ("regression", np.linspace(0.0, 1.0, 13), KFold),
+    ],
+)
+@pytest.mark.parametrize("random_state", [0, 42])
+def test_folds_are_sklearn_shuffled_splits_with_the_configured_seed(
+    problem_type, y, splitter, random_state
+):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        folds, note = backend(cv_folds=3, random_state=random_state).cv_folds(
+            y, problem_type=problem_type
+        )
+    expected = splitter(3, shuffle=True, random_state=random_state).split(
+        np.zeros((y.shape[0], 1)), y
+    )
+    assert note is None
+    assert _as_lists(folds) == _as_lists(expected)
+
+
+def test_two_folds_are_kept():
+    y = labels(4, 4)
+    folds, note = backend(cv_folds=2).cv_folds(y, problem_type="classification")
+    assert len(folds) == 2 and note is None
+
+
+def test_reduced_folds_warn_and_use_the_reduced_count():
+    y = labels(6, 3)
+    with pytest.warns(SmallDataWarning, match="reduced from 5 to 3 folds"):
+        folds, note = backend(cv_folds=5).cv_folds(y, problem_type="classification")
+    expected = StratifiedKFold(3, shuffle=True, random_state=42).split(y, y)
+    assert _as_lists(folds) == _as_lists(expected)
+    assert note.startswith("Cross-validation reduced from 5 to 3 folds")
+
+
+def test_impossible_folds_warn_and_give_none():
+    y = labels(6, 1)
+    with pytest.warns(SmallDataWarning, match="Cross-validation skipped"):
+        folds, note = backend(cv_folds=5).cv_folds(y, problem_type="classification")
+    assert folds == []
+    assert note.startswith("Cross-validation skipped: cv_folds=5")
+
+
+# -- EstimatorBackend.split_data ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def table():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((40, 3))
+    y = labels(25, 10, 5)
+    w = rng.uniform(0.5, 2.0, 40)
+    return X, y, w
+
+
+@pytest.mark.parametrize("random_state", [0, 42])
+def test_classification_split_is_sklearns_stratified_shuffled_split(
+    table, random_state
+):
+    X, y, w = table
+    split = backend(test_size=0.25, random_state=random_state).split_data(
+        X, y, w, problem_type="classification"
+    )
+    expected = train_test_split(
+        X, y, w, test_size=0.25, shuffle=True, stratify=y, random_state=random_state
+    )
+    for got, want in zip(split[:6], expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert split.note is None
+    assert np.bincount(split.y_test).tolist() == [6, 3, 1]
+
+
+def test_regression_split_is_shuffled_not_stratified(table):
+    X, _, w = table
+    y = np.repeat([0.0, 1.0], [30, 10])  # stratifying would keep 25% of 1.0s
+    split = backend(test_size=0.3).split_data(X, y, w, problem_type="regression")
+    expected = train_test_split(X, y, w, test_size=0.3, shuffle=True, random_state=42)
+    stratified = train_test_split(y, test_size=0.3, stratify=y, random_state=42)[1]
+    for got, want in zip(split[:6], expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+    assert not np.array_equal(np.sort(split.y_test), np.sort(stratified))
+
+
+def test_split_without_weights_has_no_weight_parts(table):
+    X, y, _ = table
+    split = backend().split_data(X, y, problem_type="classification")
+    assert split.sample_weight_train is None and split.sample_weight_test is None
+    assert split.X_test.shape == (8, 3) and split.y_train.shape == (32,)
+
+
+def test_test_size_zero_keeps_every_row_without_a_note(table):
+    X, y, w = table
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        split = backend(test_size=0).split_data(X, y, w, problem_type="classification")
+    assert split.X_train is X and split.y_train is y
+    assert split.sample_weight_train is w
+    assert split.X_test is None and split.y_test is None
+    assert split.sample_weight_test is None and split.note is None
+
+
+def test_impossible_holdout_warns_and_keeps_every_row(table):
+    X, _, w = table
+    y = labels(39, 1)
+    with pytest.warns(SmallDataWarning, match="Hold-out skipped"):
+        split = backend().split_data(X, y, w, problem_type="classification")
+    assert split.X_train is X and split.y_train is y
+    assert split.sample_weight_train is w
+    assert split.X_test is None and split.y_test is None
+    assert split.note == _holdout_impossible(y, 0.2, "classification")
