@@ -44,12 +44,33 @@ CLASSIFICATION_METRICS = {
     "recall": lambda y, p, w: skm.recall_score(
         y, p, average="weighted", zero_division=0, sample_weight=w
     ),
+    "balanced_accuracy": lambda y, p, w: skm.balanced_accuracy_score(
+        y, p, sample_weight=w
+    ),
+}
+# Computed from the probabilities of the same hold-out model.
+PROBA_METRICS = {
+    "roc_auc": lambda y, proba, classes, w: skm.roc_auc_score(
+        y,
+        proba,
+        multi_class="ovr",
+        average="weighted",
+        labels=classes,
+        sample_weight=w,
+    ),
+    "log_loss": lambda y, proba, classes, w: skm.log_loss(
+        y, proba, labels=classes, sample_weight=w
+    ),
 }
 REGRESSION_METRICS = {
     "mse": lambda y, p, w: skm.mean_squared_error(y, p, sample_weight=w),
     "rmse": lambda y, p, w: math.sqrt(skm.mean_squared_error(y, p, sample_weight=w)),
     "mae": lambda y, p, w: skm.mean_absolute_error(y, p, sample_weight=w),
     "r2_score": lambda y, p, w: skm.r2_score(y, p, sample_weight=w),
+    "median_absolute_error": lambda y, p, w: skm.median_absolute_error(
+        y, p, sample_weight=w
+    ),
+    "mape": lambda y, p, w: skm.mean_absolute_percentage_error(y, p, sample_weight=w),
 }
 
 
@@ -118,11 +139,20 @@ def by_hand(problem_type, X, y, w, scoring=None):
     )
     w_train = None if w is None else w[train]
     w_test = None if w is None else w[test]
-    y_pred = _fit(make_model, X[train], y[train], w_train).predict(X[test])
+    holdout_model = _fit(make_model, X[train], y[train], w_train)
+    y_pred = holdout_model.predict(X[test])
     holdout = {
         name: float(func(y[test], y_pred, w_test))
         for name, func in metric_functions.items()
     }
+    if classification:
+        proba = holdout_model.predict_proba(X[test])
+        holdout.update(
+            {
+                name: float(func(y[test], proba, holdout_model.classes_, w_test))
+                for name, func in PROBA_METRICS.items()
+            }
+        )
     folds = cv_class(N_FOLDS, shuffle=True, random_state=SEED).split(X, y)
     scores = []
     for fold_train, fold_test in folds:
@@ -162,9 +192,10 @@ def test_holdout_metrics_equal_sklearn_metrics_on_the_same_split(problem, weight
     w = w if weighted else None
     expected, _ = by_hand(problem_type, X, y, w)
     result = by_trainer(problem_type, X, y, w)
-    holdout = {name: result.metrics[name] for name in METRIC_NAMES[problem_type]}
+    holdout = {name: result.metrics[name] for name in expected}
     assert holdout == pytest.approx(expected, rel=1e-12, abs=1e-12)
-    assert set(result.metrics) == {*METRIC_NAMES[problem_type], *CV_METRICS}
+    assert set(result.metrics) == {*expected, *CV_METRICS}
+    assert set(METRIC_NAMES[problem_type]) <= set(expected)
 
 
 def test_weights_change_every_holdout_metric(problem):
@@ -172,8 +203,8 @@ def test_weights_change_every_holdout_metric(problem):
     problem_type, X, y, w = problem
     weighted, _ = by_hand(problem_type, X, y, w)
     unweighted, _ = by_hand(problem_type, X, y, None)
-    for name in METRIC_NAMES[problem_type]:
-        assert weighted[name] != pytest.approx(unweighted[name], rel=1e-3), name
+    for name in weighted:
+        assert weighted[name] != pytest.approx(unweighted[name], rel=1e-6), name
 
 
 def test_classification_averages_are_weighted_by_support():
@@ -294,7 +325,7 @@ def test_compute_metrics_regression_matches_sklearn():
             for name, func in REGRESSION_METRICS.items()
         }
         got = compute_metrics("regression", y_true, y_pred, sample_weight=weights)
-        assert list(got) == list(METRIC_NAMES["regression"])
+        assert list(got) == [*METRIC_NAMES["regression"], "mape"]
         assert got == pytest.approx(expected, rel=1e-12)
         assert got["rmse"] == pytest.approx(math.sqrt(got["mse"]), rel=1e-12)
 
@@ -333,3 +364,29 @@ def test_summarize_cv_is_mean_and_population_std_of_finite_scores(scores, expect
     assert summary == pytest.approx(expected, rel=1e-12)
     assert list(summary) == list(CV_METRICS)[: len(summary)]
     assert all(type(value) is float for value in summary.values())
+
+
+def test_mape_is_left_out_when_a_target_is_zero():
+    got = compute_metrics("regression", [0.0, 1.0, 2.0], [0.5, 1.0, 2.5])
+    assert "mape" not in got
+    assert list(got) == list(METRIC_NAMES["regression"])
+
+
+def test_probability_metrics_of_a_binary_problem():
+    y_true = np.array(["no", "yes", "yes", "no", "yes"])
+    proba = np.array([[0.8, 0.2], [0.3, 0.7], [0.6, 0.4], [0.4, 0.6], [0.1, 0.9]])
+    w = np.array([1.0, 2.0, 1.0, 3.0, 1.0])
+    got = compute_metrics(
+        "classification",
+        y_true,
+        np.where(proba[:, 1] > 0.5, "yes", "no"),
+        w,
+        y_proba=proba,
+        classes=np.array(["no", "yes"]),
+    )
+    assert got["roc_auc"] == pytest.approx(
+        skm.roc_auc_score(y_true == "yes", proba[:, 1], sample_weight=w)
+    )
+    assert got["log_loss"] == pytest.approx(
+        skm.log_loss(y_true, proba, labels=["no", "yes"], sample_weight=w)
+    )
