@@ -88,6 +88,7 @@ def test_init_stores_arguments_unchanged():
         "refit": None,
         "n_jobs": None,
         "preprocessing": None,
+        "model_params": None,
     }
 
 
@@ -848,3 +849,50 @@ def test_tags_of_a_backend_that_only_implements_train(scratch_registry):
     assert trainer.__sklearn_tags__().no_validation
     assert is_classifier(trainer)
     assert hasattr(trainer, "predict_proba")
+
+
+def test_model_params_are_searchable_one_by_one(classification_data):
+    from sklearn.model_selection import GridSearchCV
+
+    X, y = classification_data
+    trainer = ModelTrainer(
+        {"model_params": {"max_iter": 7, "learning_rate": 0.3}},
+        model_type="hist_gradient_boosting",
+        cv_folds=0,
+        test_size=0,
+    )
+    assert trainer.get_params()["model_params__max_iter"] == 7
+    assert "model_params__max_iter" not in trainer.get_params(deep=False)
+    search = GridSearchCV(trainer, {"model_params__max_iter": [3, 40]}, cv=2)
+    search.fit(X, y)
+    fitted = {
+        params["model_params__max_iter"]: score
+        for params, score in zip(
+            search.cv_results_["params"], search.cv_results_["mean_test_score"]
+        )
+    }
+    assert fitted[3] != fitted[40]
+    best = search.best_estimator_.estimator_
+    assert best.max_iter == search.best_params_["model_params__max_iter"]
+    assert best.learning_rate == 0.3  # the config's other parameters stay
+    assert trainer.model_params is None  # the search set clones only
+    assert clone(search.best_estimator_).model_params == {
+        "max_iter": search.best_params_["model_params__max_iter"]
+    }
+
+
+def test_top_level_fitted_attributes_read_the_training_record(classification_data):
+    X, y = classification_data
+    trainer = ModelTrainer(model_type="logistic_regression", cv_folds=3)
+    assert not hasattr(trainer, "estimator_")
+    trainer.fit(X, y)
+    result = trainer.training_result_
+    assert trainer.estimator_ is result.model
+    np.testing.assert_array_equal(trainer.cv_scores_, result.cv_scores)
+    assert trainer.cv_scores_.shape == (3,)
+    assert trainer.problem_type_reason_ == result.problem_type_reason != ""
+
+
+def test_model_params_that_are_not_a_mapping_are_refused(classification_data):
+    with pytest.raises(TypeError, match="'model_params' parameter of ModelTrainer"):
+        ModelTrainer(model_params=5).fit(*classification_data)

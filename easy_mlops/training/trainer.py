@@ -4,6 +4,7 @@
 
 import logging
 import warnings
+from collections.abc import Mapping
 from contextlib import contextmanager
 
 import numpy as np
@@ -184,6 +185,13 @@ class ModelTrainer(BaseEstimator):
         cloned and put in front of the model.  The final model is then the
         whole pipeline: ``predict`` takes raw tables, matched by column name.
         See :mod:`easy_mlops.training.preprocessing`.
+    model_params : dict, default=None
+        Constructor parameters of the estimator, merged over the config's
+        ``model_params`` (these win).  Each is also a parameter of its own,
+        ``model_params__<name>``, so ``GridSearchCV`` searches it directly::
+
+            GridSearchCV(ModelTrainer(model_type="hist_gradient_boosting"),
+                         {"model_params__max_iter": [50, 100]})
 
     Attributes
     ----------
@@ -199,6 +207,14 @@ class ModelTrainer(BaseEstimator):
         Number of features seen during fit (when ``X`` has columns).
     feature_names_in_ : ndarray of shape (``n_features_in_``,)
         Names of features seen during fit, when ``X`` has string column names.
+    estimator_ : object
+        The final fitted model (with preprocessing, the whole pipeline); the
+        same object as ``training_result_.model``.
+    cv_scores_ : ndarray of shape (n_folds,)
+        The score of each cross-validation fold (NaN for a failed fold);
+        empty when cross-validation did not run.
+    problem_type_reason_ : str
+        Why ``problem_type_`` was chosen.
 
     See Also
     --------
@@ -239,6 +255,7 @@ class ModelTrainer(BaseEstimator):
         refit=None,
         n_jobs=None,
         preprocessing=None,
+        model_params=None,
     ):
         self.config = config
         self.backend = backend
@@ -250,6 +267,7 @@ class ModelTrainer(BaseEstimator):
         self.refit = refit
         self.n_jobs = n_jobs
         self.preprocessing = preprocessing
+        self.model_params = model_params
 
     # -- configuration -------------------------------------------------------
 
@@ -257,7 +275,69 @@ class ModelTrainer(BaseEstimator):
         """The shared settings resolved from defaults, config and keywords."""
         keywords = {key: getattr(self, key) for key in SHARED_KEYS}
         keywords.update({k: v for k, v in overrides.items() if v is not None})
-        return resolve_settings(self.config, keywords)
+        settings = resolve_settings(self.config, keywords)
+        if self.model_params is not None:
+            if not isinstance(self.model_params, Mapping):
+                raise TypeError(
+                    "The 'model_params' parameter of ModelTrainer must be a dict of "
+                    f"estimator parameters. Got {self.model_params!r} instead."
+                )
+            settings["model_params"] = self._merged_model_params()
+        return settings
+
+    def _merged_model_params(self):
+        """The config's ``model_params`` updated with the keyword's.
+
+        Values that are not mappings are left out here (``get_params`` must
+        not raise); ``fit`` refuses them.
+        """
+        config = self.config if isinstance(self.config, Mapping) else {}
+        base = config.get("model_params")
+        base = base if isinstance(base, Mapping) else {}
+        own = self.model_params if isinstance(self.model_params, Mapping) else {}
+        return {**base, **own}
+
+    def get_params(self, deep=True):
+        """Get the parameters; with ``deep``, also ``model_params__<name>``.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also list each model parameter (from ``config`` and
+            ``model_params``) as ``model_params__<name>``.
+
+        Returns
+        -------
+        params : dict
+        """
+        params = super().get_params(deep=deep)
+        if deep:
+            merged = self._merged_model_params()
+            params.update({f"model_params__{k}": v for k, v in merged.items()})
+        return params
+
+    def set_params(self, **params):
+        """Set parameters; ``model_params__<name>`` sets one model parameter.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameters of ``__init__``, and ``model_params__<name>`` keys.
+
+        Returns
+        -------
+        self : ModelTrainer
+        """
+        prefix = "model_params__"
+        nested = {
+            k[len(prefix) :]: params.pop(k)
+            for k in list(params)
+            if k.startswith(prefix)
+        }
+        super().set_params(**params)
+        if nested:
+            self.model_params = {**(self.model_params or {}), **nested}
+        return self
 
     def _make_backend(self, **overrides):
         settings = self._resolve_settings(**overrides)
@@ -557,6 +637,26 @@ class ModelTrainer(BaseEstimator):
         """
         y_pred = self.predict(X)
         return default_score(self.problem_type_, y, y_pred, sample_weight)
+
+    # -- fitted attributes read from the training record ------------------------
+
+    @property
+    def estimator_(self):
+        """The final fitted model, as meta-estimators name it."""
+        check_is_fitted(self)
+        return self.training_result_.model
+
+    @property
+    def cv_scores_(self):
+        """The score of each cross-validation fold, an ndarray."""
+        check_is_fitted(self)
+        return np.asarray(self.training_result_.cv_scores, dtype=float)
+
+    @property
+    def problem_type_reason_(self):
+        """Why ``problem_type_`` was chosen."""
+        check_is_fitted(self)
+        return self.training_result_.problem_type_reason
 
     # -- the make-mlops-easy 0.4 API ---------------------------------------------
 
