@@ -15,8 +15,7 @@ from sklearn.model_selection import (
 )
 
 from easy_mlops import ModelTrainer
-from easy_mlops.training import ModelSpec, SklearnBackend
-from easy_mlops.training import registry
+from easy_mlops.training import ModelSpec, SklearnBackend, registry
 
 LISTED = ["logistic_regression", "random_forest_classifier", "hist_gradient_boosting"]
 PARAMS = {"n_estimators": 15, "max_iter": 50}

@@ -868,7 +868,9 @@ def test_model_params_are_searchable_one_by_one(classification_data):
     fitted = {
         params["model_params__max_iter"]: score
         for params, score in zip(
-            search.cv_results_["params"], search.cv_results_["mean_test_score"]
+            search.cv_results_["params"],
+            search.cv_results_["mean_test_score"],
+            strict=True,
         )
     }
     assert fitted[3] != fitted[40]

@@ -465,9 +465,10 @@ class BaseTrainingBackend(ABC):
         """Run fit jobs ``(role, X, y, sample_weight, train, test)`` in parallel.
 
         ``train`` and ``test`` index rows of the job's arrays (None: all rows,
-        no scoring).  A job may carry a seventh member: the backend that fits
-        it (a candidate of a model comparison); by default this one.  A job carries its own arrays so that the hold-out fit,
+        no scoring).  A job carries its own arrays so that the hold-out fit,
         which trains on the split, shares one batch with the folds and refit.
+        It may carry a seventh member: the backend that fits it (a candidate
+        of a model comparison); by default this one.
 
         The jobs go through scikit-learn's ``Parallel`` with no backend named,
         so ``joblib.parallel_config`` decides where they run (loky, threads,

@@ -27,7 +27,7 @@ import tempfile
 import types
 import warnings
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, packages_distributions, version
 from pathlib import Path
 
@@ -254,7 +254,7 @@ def load_model(
 
 
 def _split_pipeline(estimator, format):
-    """``(pipeline, trainer)`` for a Pipeline ending in a trainer, else ``(None, it)``."""
+    """The Pipeline and its ModelTrainer; ``(None, estimator)`` for a trainer."""
     from .trainer import ModelTrainer
 
     steps = getattr(estimator, "steps", None)
@@ -516,7 +516,7 @@ def _manifest(trainer, serializer, config_record, by_value, members):
         "format": _FORMAT_NAME,
         "format_version": ARTIFACT_FORMAT_VERSION,
         "serializer": serializer,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": library_versions(result.model),
         "backend": trainer.backend_.name,
         "model_type": result.model_type,

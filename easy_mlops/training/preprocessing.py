@@ -161,7 +161,10 @@ def resolve_preprocessing(setting, X, *, accepts_raw_input, allow_nan):
     >>> import pandas as pd
     >>> from easy_mlops.training.preprocessing import resolve_preprocessing
     >>> X = pd.DataFrame({"size": [1.0, 2.0], "city": ["Paris", "Lyon"]})
-    >>> resolve_preprocessing("auto", X, accepts_raw_input=False, allow_nan=False).reason
+    >>> decision = resolve_preprocessing(
+    ...     "auto", X, accepts_raw_input=False, allow_nan=False
+    ... )
+    >>> decision.reason
     "X has non-numeric column(s) ['city']"
     >>> print(resolve_preprocessing("auto", X[["size"]], accepts_raw_input=False,
     ...                             allow_nan=False))
