@@ -188,7 +188,10 @@ def test_predictions_of_the_wrong_length_are_refused(regression_data):
 def test_probabilities_of_the_wrong_length_are_refused():
     X, y = text_data()
     config = {**TEXT, "predict_proba_fn": lambda model, X: np.full((2, 2), 0.5)}
-    trainer = ModelTrainer(config, cv_folds=0).fit(X, y)
+    # With a hold-out, its probability metrics find the fault during fit.
+    with pytest.raises(ValueError, match="'predict_proba_fn' returned an array of"):
+        ModelTrainer(config, cv_folds=0).fit(X, y)
+    trainer = ModelTrainer(config, cv_folds=0, test_size=0).fit(X, y)
     with pytest.raises(ValueError, match="'predict_proba_fn' returned an array of"):
         trainer.predict_proba(X[:5])
 

@@ -392,3 +392,37 @@ def test_a_user_pipeline_ending_in_a_trainer_is_one_artifact(table, tmp_path):
     with pytest.raises(ModelSaveError, match="last step is StandardScaler"):
         save_model(make_pipeline(StandardScaler()), tmp_path / "bad.easymlops")
     assert not (tmp_path / "bad.easymlops").exists()
+
+
+def test_a_transformer_reaches_callable_backends_and_is_saved(tmp_path):
+    from sklearn.preprocessing import OneHotEncoder
+
+    X = pd.DataFrame({"colour": ["red", "blue", "green", "red"] * 10})
+    y = np.tile([1.0, 2.0, 3.0, 1.0], 10)
+    seen = []
+
+    def build_model(config, problem_type):
+        return {}
+
+    def train_fn(model, X, y, config):
+        seen.append(np.asarray(X).shape)
+        model["coef"] = np.linalg.lstsq(np.asarray(X), y, rcond=None)[0]
+
+    def predict_fn(model, X):
+        return np.asarray(X) @ model["coef"]
+
+    config = {
+        "backend": "callable",
+        "build_model": build_model,
+        "train_fn": train_fn,
+        "predict_fn": predict_fn,
+        "problem_type": "regression",
+        "cv_folds": 2,
+    }
+    encoder = OneHotEncoder(sparse_output=False)
+    trainer = ModelTrainer(config, preprocessing=encoder).fit(X, y)
+    assert seen and all(shape[1] == 3 for shape in seen)  # one-hot, not raw
+    np.testing.assert_allclose(trainer.predict(X), y)
+    assert trainer.training_result_.model_name == "dict"
+    loaded = load_model(trainer.save_model(tmp_path / "callable.easymlops"))
+    np.testing.assert_allclose(loaded.predict(X.iloc[::-1]), y[::-1])

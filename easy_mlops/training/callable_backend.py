@@ -8,16 +8,18 @@ intent (a PyTorch network, a text model).
 
 import inspect
 import warnings
+from dataclasses import dataclass
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.utils import ClassifierTags, RegressorTags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _num_samples
 
 from .base import BaseTrainingBackend, CrossValidationResult, EstimatorBackend
+from .exceptions import ModelSaveError
 from .registry import register_backend
 
 __all__ = ["CALLABLE_KEYS", "CallableBackend", "DeepLearningBackend", "NLPBackend"]
@@ -116,12 +118,20 @@ class CallableBackend(EstimatorBackend):
         return self.config["build_model"](self.config, problem_type)
 
     def fit_model(self, X, y, sample_weight=None, *, problem_type):
+        # Your functions take X as given, unless a transformer was set
+        # explicitly (preprocessing=<transformer>): then they see its output.
+        transformer = None
+        if self.preprocessing is not None:
+            transformer = clone(self.preprocessing.transformer).fit(X, y)
+            X = transformer.transform(X)
         model = self.build_estimator(problem_type)
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
         trained = self.config["train_fn"](model, X, y, self.config, **kwargs)
-        return model if trained is None else trained
+        model = model if trained is None else trained
+        return model if transformer is None else TransformedModel(transformer, model)
 
     def predict(self, model, X):
+        model, X = _transformed(model, X)
         predictions = np.asarray(self.config["predict_fn"](model, X))
         _check_rows(predictions, X, "predict_fn", "predictions")
         return predictions
@@ -130,12 +140,16 @@ class CallableBackend(EstimatorBackend):
         return self.config.get("predict_proba_fn") is not None
 
     def predict_proba(self, model, X):
+        model, X = _transformed(model, X)
         proba = np.asarray(self.config["predict_proba_fn"](model, X))
         _check_rows(proba, X, "predict_proba_fn", "rows of class probabilities")
         return proba
 
     def scoring_estimator(self, model, *, problem_type, classes=None):
         return _PredictingModel(self, model, problem_type, classes)
+
+    def model_name(self, model):
+        return super().model_name(_transformed(model, None)[0])
 
     def uses_default_cross_validation(self):
         return self.config.get("cv_fn") is None
@@ -146,6 +160,7 @@ class CallableBackend(EstimatorBackend):
             return super().evaluate(
                 model, X, y, sample_weight, problem_type=problem_type
             )
+        model, X = _transformed(model, X)
         return _metrics_dict(evaluate_fn(model, X, y, self.config), "evaluate_fn")
 
     def cross_validate(self, X, y, sample_weight=None, *, problem_type):
@@ -161,6 +176,7 @@ class CallableBackend(EstimatorBackend):
             return CrossValidationResult()
         if trained is None:
             trained = self.fit_model(X, y, sample_weight, problem_type=problem_type)
+        trained, X = _transformed(trained, X)
         metrics = _metrics_dict(cv_fn(trained, X, y, self.config), "cv_fn")
         return CrossValidationResult(scoring="cv_fn", extra_metrics=metrics)
 
@@ -189,6 +205,12 @@ class CallableBackend(EstimatorBackend):
         save_fn = self.config.get("save_fn")
         if save_fn is None:
             return super().save_model(model, path)
+        if isinstance(model, TransformedModel):
+            raise ModelSaveError(
+                "A model trained behind a preprocessing transformer is saved with "
+                "the default (joblib) storage, which keeps both; remove save_fn "
+                "and load_fn from the config, or the transformer."
+            )
         save_fn(model, str(path), {"backend": self.name}, self.config)
 
     def load_model(self, path):
@@ -232,6 +254,21 @@ class NLPBackend(CallableBackend):
 
 def _backend_has_predict_proba(adapter):
     return adapter.backend.has_predict_proba(adapter.model)
+
+
+@dataclass
+class TransformedModel:
+    """A model trained by your functions behind a fitted transformer."""
+
+    transformer: object
+    model: object
+
+
+def _transformed(model, X):
+    """The model your functions trained, and ``X`` as they saw it."""
+    if isinstance(model, TransformedModel):
+        return model.model, None if X is None else model.transformer.transform(X)
+    return model, X
 
 
 class _PredictingModel(BaseEstimator):
