@@ -10,12 +10,17 @@ layer in between.  The benchmarks check that both give identical metrics.
 import numpy as np
 from sklearn.metrics import (
     accuracy_score,
+    balanced_accuracy_score,
     f1_score,
+    log_loss,
     mean_absolute_error,
+    mean_absolute_percentage_error,
     mean_squared_error,
+    median_absolute_error,
     precision_score,
     r2_score,
     recall_score,
+    roc_auc_score,
     root_mean_squared_error,
 )
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
@@ -76,14 +81,33 @@ def fit_by_hand(make_model, X, y, *, classification, test_size=0.2, cv_folds=5):
             "f1_score": float(f1_score(y_test, y_pred, **weighted)),
             "precision": float(precision_score(y_test, y_pred, **weighted)),
             "recall": float(recall_score(y_test, y_pred, **weighted)),
+            "balanced_accuracy": float(balanced_accuracy_score(y_test, y_pred)),
         }
+        if hasattr(holdout, "predict_proba"):
+            proba = holdout.predict_proba(X_test)
+            classes = holdout.classes_
+            if len(classes) == 2:
+                auc = roc_auc_score(y_test == classes[1], proba[:, 1])
+            else:
+                auc = roc_auc_score(
+                    y_test,
+                    proba,
+                    multi_class="ovr",
+                    average="weighted",
+                    labels=classes,
+                )
+            metrics["roc_auc"] = float(auc)
+            metrics["log_loss"] = float(log_loss(y_test, proba, labels=classes))
     else:
         metrics = {
             "mse": float(mean_squared_error(y_test, y_pred)),
             "rmse": float(root_mean_squared_error(y_test, y_pred)),
             "mae": float(mean_absolute_error(y_test, y_pred)),
             "r2_score": float(r2_score(y_test, y_pred)),
+            "median_absolute_error": float(median_absolute_error(y_test, y_pred)),
         }
+        if np.all(y_test != 0):
+            metrics["mape"] = float(mean_absolute_percentage_error(y_test, y_pred))
     scores = np.asarray(scores)
     metrics["cv_mean"] = float(scores.mean())
     metrics["cv_std"] = float(scores.std())
