@@ -236,8 +236,9 @@ class ModelTrainer(BaseEstimator):
     >>> trainer = ModelTrainer({"model_type": "logistic_regression"}, cv_folds=3)
     >>> trainer.fit(X, y).problem_type_
     'classification'
-    >>> sorted(trainer.training_result_.metrics)
-    ['accuracy', 'cv_mean', 'cv_std', 'f1_score', 'precision', 'recall']
+    >>> sorted(trainer.training_result_.metrics)  # doctest: +NORMALIZE_WHITESPACE
+    ['accuracy', 'balanced_accuracy', 'cv_mean', 'cv_std', 'f1_score',
+     'log_loss', 'precision', 'recall', 'roc_auc']
     >>> trainer.predict(X[:3])
     array([0, 0, 0])
     """
