@@ -32,6 +32,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from . import tracking
 from ._suggest import closest_match
 from ._version import __version__
 from .config import load_config, write_default_config
@@ -50,6 +51,9 @@ DEFAULT_CONFIG_PATH = "easy-mlops.yaml"
 # Errors a user can cause: bad files, bad settings, bad data, a missing
 # optional package.  They end the command with status 2 and one message.
 _USER_ERRORS = (ValueError, OSError, ImportError)
+#: Exit status of ``train --track`` when the model is saved but the tracking
+#: store could not be reached or did not take the run.
+TRACKING_FAILED_STATUS = 3
 
 
 class DataError(ValueError):
@@ -100,6 +104,103 @@ def _error_text(exc):
     return str(exc)
 
 
+# -- tracking ------------------------------------------------------------------
+
+
+def _tracking_options(command):
+    """``--track`` and its settings; they win over the config's ``tracking:``."""
+    options = [
+        click.option(
+            "--track/--no-track",
+            "enabled",
+            default=None,
+            help="Record the run with MLflow (the mlflow extra).  [default: the "
+            "config's tracking.enabled, else off]",
+        ),
+        click.option(
+            "--tracking-uri",
+            metavar="URI",
+            help="MLflow tracking store; implies --track.  [default: the "
+            "config's tracking.tracking_uri, else MLFLOW_TRACKING_URI, else "
+            "sqlite:///mlflow.db]",
+        ),
+        click.option(
+            "--experiment", metavar="NAME", help="MLflow experiment; implies --track."
+        ),
+        click.option(
+            "--register",
+            "register_as",
+            metavar="NAME",
+            help="Register the model as NAME in the Model Registry; implies --track.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+class _ModelSource(click.ParamType):
+    """A model file, or an MLflow model URI such as ``runs:/<id>/model``."""
+
+    name = "model"
+    _uri = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:/")
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and self._uri.match(value):
+            return value
+        file = click.Path(exists=True, dir_okay=False, path_type=Path)
+        return file.convert(value, param, ctx)
+
+
+@contextmanager
+def _failed_fit_tracked(tracked, trainer, X, y, out):
+    """With tracking on, record a fit that raises as a FAILED run."""
+    if not tracked["enabled"]:
+        yield
+        return
+    try:
+        yield
+    except Exception as exc:
+        keys = ("tracking_uri", "experiment", "run_name", "tags")
+        try:
+            tracking.log_failed_fit(trainer, exc, X, y, **{k: tracked[k] for k in keys})
+        except tracking.TrackingError as error:
+            click.echo(f"Note: the failed fit was not recorded: {error}", err=True)
+        raise
+
+
+def _log_tracked_run(tracked, trainer, X, y, saved, report_dir, out):
+    """Send the run; if the store fails, say so in one line and exit 3."""
+    keys = ("tracking_uri", "experiment", "run_name", "tags", "register_as")
+    try:
+        run = tracking.log_run(
+            trainer,
+            X,
+            y,
+            artifact=saved,
+            report=report_dir,
+            **{k: tracked[k] for k in keys},
+        )
+    except tracking.TrackingError as exc:
+        click.echo(click.style("Error: ", fg="red", bold=True), err=True, nl=False)
+        click.echo(f"{exc} The model is saved in {saved}.", err=True)
+        sys.exit(TRACKING_FAILED_STATUS)
+    out.print(f"Run {run.run_id} recorded in {run.tracking_uri}.", markup=False)
+    if run.registered_version is not None:
+        out.print(
+            f"Registered as {run.registered_model!r}, version "
+            f"{run.registered_version}.",
+            markup=False,
+        )
+    # A store named in the config or on the command line is not MLflow's default.
+    store = tracked["tracking_uri"] and f"MLFLOW_TRACKING_URI={run.tracking_uri} "
+    out.print(
+        f"Serve it with: {store or ''}mlflow models serve -m {run.model_uri} "
+        "--env-manager local",
+        markup=False,
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="easy-mlops")
 def cli():
@@ -135,14 +236,16 @@ def cli():
     help="Also write metrics.json, plots and index.html to this directory.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
+@_tracking_options
 @_user_command
-def train(data, target, config_path, output, report_dir, quiet):
+def train(data, target, config_path, output, report_dir, quiet, **tracking_options):
     """Train a model on DATA (CSV or Parquet) and save it.
 
     Without DATA, trains on scikit-learn's bundled breast-cancer table.
     """
     out = Console(quiet=quiet, highlight=False, soft_wrap=True)
     trainer = ModelTrainer(load_config(config_path) if config_path else {})
+    tracked = tracking.load_tracking_config(config_path, **tracking_options)
     if data is None:
         frame, source = _demo_frame(), "the bundled breast-cancer demo data"
         target = target or "diagnosis"
@@ -156,7 +259,7 @@ def train(data, target, config_path, output, report_dir, quiet):
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with _progress_bar(quiet):
+        with _progress_bar(quiet), _failed_fit_tracked(tracked, trainer, X, y, out):
             trainer.fit(X, y)
     result = trainer.training_result_
     out.print(
@@ -188,10 +291,12 @@ def train(data, target, config_path, output, report_dir, quiet):
         for note in report.notes:
             out.print(f"[yellow]Note:[/yellow] {escape(note)}")
         out.print(f"Report written to {report.index}", markup=False)
+    if tracked["enabled"]:
+        _log_tracked_run(tracked, trainer, X, y, saved, report_dir, out)
 
 
 @cli.command()
-@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("model", type=_ModelSource())
 @click.argument("data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--output",
@@ -201,7 +306,11 @@ def train(data, target, config_path, output, report_dir, quiet):
 )
 @_user_command
 def predict(model, data, output):
-    """Predict DATA (CSV or Parquet) with a saved MODEL; write CSV."""
+    """Predict DATA (CSV or Parquet) with a saved MODEL; write CSV.
+
+    MODEL is a file or an MLflow model URI (runs:/RUN_ID/model,
+    models:/NAME/VERSION) of the store MLFLOW_TRACKING_URI names.
+    """
     trainer = _load_model(model)
     X = _features_for(trainer, _read_table(data), str(data))
     predictions = pd.DataFrame({"prediction": trainer.predict(X)})
@@ -414,6 +523,8 @@ def _target_like_training(trainer, y, target):
 
 
 def _load_model(path):
+    if isinstance(path, str):
+        return tracking.load_logged_model(path)
     from .training import load_model
 
     return load_model(path)
