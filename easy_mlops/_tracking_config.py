@@ -107,11 +107,10 @@ def resolve_tracking(section=None, **overrides):
     >>> resolve_tracking({"experiment": "demo"}, enabled=True)["experiment"]
     'demo'
     """
+    overrides = {k: v for k, v in overrides.items() if v is not None}
     check_tracking_section(section, _value_error)
-    check_tracking_section(overrides, _value_error, where=("tracking",))
-    settings = {**TRACKING_DEFAULTS, **(section or {})}
-    settings.update({k: v for k, v in overrides.items() if v is not None})
-    return settings
+    check_tracking_section(overrides, _value_error)
+    return {**TRACKING_DEFAULTS, **(section or {}), **overrides}
 
 
 def _problem(key, value):

@@ -172,16 +172,23 @@ def log_run(
 
     Examples
     --------
-    >>> import tempfile
+    MLflow's default store is ``mlflow.db`` in the working directory, with
+    the artifacts in ``mlruns/`` beside it; the example works in a new one.
+
+    >>> import os, tempfile
     >>> from sklearn.datasets import load_iris
     >>> from easy_mlops import ModelTrainer
     >>> from easy_mlops.tracking import log_run
     >>> X, y = load_iris(return_X_y=True, as_frame=True)
     >>> trainer = ModelTrainer(model_type="logistic_regression", cv_folds=3)
-    >>> store = f"sqlite:///{tempfile.mkdtemp()}/mlflow.db"
-    >>> run = log_run(trainer.fit(X, y), X, y, tracking_uri=store, experiment="iris")
+    >>> here = os.getcwd()
+    >>> os.chdir(tempfile.mkdtemp())
+    >>> run = log_run(trainer.fit(X, y), X, y, experiment="iris")
+    >>> run.tracking_uri.endswith("/mlflow.db")
+    True
     >>> run.model_uri == f"runs:/{run.run_id}/model"
     True
+    >>> os.chdir(here)
     """
     mlflow = import_mlflow()
     settings = resolve_tracking(
@@ -234,17 +241,19 @@ def track(model, X=None, y=None, **options):
 
     Examples
     --------
-    >>> import tempfile
+    >>> import os, tempfile
     >>> from sklearn.datasets import load_diabetes
     >>> from easy_mlops import ModelTrainer
     >>> from easy_mlops.tracking import track
     >>> X, y = load_diabetes(return_X_y=True, as_frame=True)
     >>> trainer = ModelTrainer(model_type="linear_regression", cv_folds=3)
-    >>> store = f"sqlite:///{tempfile.mkdtemp()}/mlflow.db"
-    >>> with track(trainer, X, y, tracking_uri=store) as run:
+    >>> here = os.getcwd()
+    >>> os.chdir(tempfile.mkdtemp())
+    >>> with track(trainer, X, y, experiment="diabetes") as run:
     ...     _ = trainer.fit(X, y)
     >>> len(run.run_id)
     32
+    >>> os.chdir(here)
     """
     handle = TrackedRun()
     unknown = set(options).difference(_LOG_RUN_OPTIONS)
