@@ -8,6 +8,7 @@ temporary directory, a ``mlflow server`` process on a free loopback port, and
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from sklearn.model_selection import GridSearchCV
 
 import easy_mlops
@@ -250,6 +252,20 @@ def test_tracking_settings_come_from_file_then_options(tmp_path):
     assert load_tracking_config(None) == TRACKING_DEFAULTS
     with pytest.raises(ValueError, match="tracking.experiment must be a non-empty"):
         load_tracking_config(None, experiment="  ")
+
+
+def test_the_docs_list_the_tracking_keys_and_the_exit_status():
+    pytest.importorskip("click")
+    from easy_mlops._main import TRACKING_FAILED_STATUS
+
+    page = (ROOT / "docs" / "tracking.md").read_text(encoding="utf-8")
+    table = page.split("```{list-table}", 1)[1].split("```", 1)[0]
+    rows = re.findall(r"^\* - `(\w+)`\n  - `(.+?)`", table, re.MULTILINE)
+    documented = {key: yaml.safe_load(default) for key, default in rows}
+    assert documented == TRACKING_DEFAULTS
+    status = f"exit status {TRACKING_FAILED_STATUS}"
+    assert status in page.replace("**", "")
+    assert status in (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
 
 
 def test_digest_follows_content_not_memory_layout(classification_frame):
