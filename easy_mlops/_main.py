@@ -153,7 +153,7 @@ class _ModelSource(click.ParamType):
 
 
 @contextmanager
-def _failed_fit_tracked(tracked, trainer, X, y, out):
+def _failed_fit_tracked(tracked, trainer, X, y):
     """With tracking on, record a fit that raises as a FAILED run."""
     if not tracked["enabled"]:
         yield
@@ -259,7 +259,7 @@ def train(data, target, config_path, output, report_dir, quiet, **tracking_optio
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with _progress_bar(quiet), _failed_fit_tracked(tracked, trainer, X, y, out):
+        with _progress_bar(quiet), _failed_fit_tracked(tracked, trainer, X, y):
             trainer.fit(X, y)
     result = trainer.training_result_
     out.print(
