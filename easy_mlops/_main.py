@@ -161,9 +161,10 @@ def _failed_fit_tracked(tracked, trainer, X, y):
     try:
         yield
     except Exception as exc:
-        keys = ("tracking_uri", "experiment", "run_name", "tags")
+        settings = {k: tracked[k] for k in tracking.SETTING_KEYWORDS}
+        settings.pop("register_as")
         try:
-            tracking.log_failed_fit(trainer, exc, X, y, **{k: tracked[k] for k in keys})
+            tracking.log_failed_fit(trainer, exc, X, y, **settings)
         except tracking.TrackingError as error:
             click.echo(f"Note: the failed fit was not recorded: {error}", err=True)
         raise
@@ -171,15 +172,10 @@ def _failed_fit_tracked(tracked, trainer, X, y):
 
 def _log_tracked_run(tracked, trainer, X, y, saved, report_dir, out):
     """Send the run; if the store fails, say so in one line and exit 3."""
-    keys = ("tracking_uri", "experiment", "run_name", "tags", "register_as")
+    settings = {k: tracked[k] for k in tracking.SETTING_KEYWORDS}
     try:
         run = tracking.log_run(
-            trainer,
-            X,
-            y,
-            artifact=saved,
-            report=report_dir,
-            **{k: tracked[k] for k in keys},
+            trainer, X, y, artifact=saved, report=report_dir, **settings
         )
     except tracking.TrackingError as exc:
         click.echo(click.style("Error: ", fg="red", bold=True), err=True, nl=False)

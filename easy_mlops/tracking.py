@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 
-from ._tracking_config import resolve_tracking
+from ._tracking_config import TRACKING_DEFAULTS, resolve_tracking
 from ._tracking_record import (
     TAG_PREFIX,
     RunRecord,
@@ -58,6 +58,7 @@ from .training.persistence import load_model as _load_artifact
 __all__ = [
     "INSTALL_COMMAND",
     "MODEL_NAME",
+    "SETTING_KEYWORDS",
     "TrackedRun",
     "TrackingError",
     "load_logged_model",
@@ -69,17 +70,11 @@ __all__ = [
 
 #: The file name of the artifact :func:`log_run` saves when given none.
 _ARTIFACT_FILE = "model.easymlops"
-#: The keywords of :func:`log_run` after the data, and those of a failed fit.
-_LOG_RUN_OPTIONS = (
-    "tracking_uri",
-    "experiment",
-    "run_name",
-    "tags",
-    "register_as",
-    "artifact",
-    "report",
-)
-_FAILED_FIT_OPTIONS = _LOG_RUN_OPTIONS[:4]
+#: Where a run goes, as keywords (the ``tracking:`` keys but ``enabled``), and
+#: what a failed fit does not take (it has no model to register).
+SETTING_KEYWORDS = tuple(key for key in TRACKING_DEFAULTS if key != "enabled")
+_FAILED_FIT_KEYWORDS = tuple(key for key in SETTING_KEYWORDS if key != "register_as")
+_LOG_RUN_KEYWORDS = (*SETTING_KEYWORDS, "artifact", "report")
 
 
 def log_run(
@@ -256,17 +251,17 @@ def track(model, X=None, y=None, **options):
     >>> os.chdir(here)
     """
     handle = TrackedRun()
-    unknown = set(options).difference(_LOG_RUN_OPTIONS)
+    unknown = set(options).difference(_LOG_RUN_KEYWORDS)
     if unknown:
         raise TypeError(
             f"track() got unexpected keyword(s) {sorted(unknown)}; it takes those "
-            f"of log_run: {sorted(_LOG_RUN_OPTIONS)}."
+            f"of log_run: {sorted(_LOG_RUN_KEYWORDS)}."
         )
     import_mlflow()
     try:
         yield handle
     except Exception as exc:
-        target = {k: v for k, v in options.items() if k in _FAILED_FIT_OPTIONS}
+        target = {k: v for k, v in options.items() if k in _FAILED_FIT_KEYWORDS}
         try:
             log_failed_fit(model, exc, X, y, **target)
         except TrackingError as tracking_error:

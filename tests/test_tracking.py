@@ -268,6 +268,22 @@ def test_the_docs_list_the_tracking_keys_and_the_exit_status():
     assert status in (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
 
 
+def test_the_tracking_keys_are_the_keywords_of_log_run():
+    import inspect
+
+    from easy_mlops.tracking import SETTING_KEYWORDS, log_failed_fit, log_run
+
+    def keyword_only(function):
+        parameters = inspect.signature(function).parameters.values()
+        return [p.name for p in parameters if p.kind is p.KEYWORD_ONLY]
+
+    assert SETTING_KEYWORDS == tuple(k for k in TRACKING_DEFAULTS if k != "enabled")
+    assert keyword_only(log_run) == [*SETTING_KEYWORDS, "artifact", "report"]
+    assert keyword_only(log_failed_fit) == [
+        k for k in SETTING_KEYWORDS if k != "register_as"
+    ]
+
+
 def test_digest_follows_content_not_memory_layout(classification_frame):
     X, y = classification_frame
     same = pd.concat([X[[c]] for c in X.columns], axis=1)  # other blocks, same data
