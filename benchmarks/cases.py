@@ -24,6 +24,7 @@ from threadpoolctl import threadpool_limits
 from benchmarks.data import synthetic_classification
 from benchmarks.handwritten import fit_by_hand
 from benchmarks.timing import compare, cpu_timed, pair_values, spread, timed
+from benchmarks.tracking import tracking_overhead
 
 __all__ = ["CASES", "FULL", "QUICK", "Sizes"]
 
@@ -608,4 +609,5 @@ CASES = {
     "scale": scale,
     "grid_search": grid_search,
     "dask_cluster": dask_cluster,
+    "tracking_overhead": tracking_overhead,
 }

@@ -33,6 +33,9 @@ DEFAULT_CONFIG_PATH = "easy-mlops.yaml"
 # optional package.  They end the command with status 2 and one message.
 # (A ModelLoadError or ModelSaveError is a ValueError or OSError.)
 _USER_ERRORS = (ValueError, OSError, ImportError, TypeError)
+#: Exit status of ``train --track`` when the model is saved but the tracking
+#: store could not be reached or did not take the run.
+TRACKING_FAILED_STATUS = 3
 
 
 def _user_command(command):
@@ -77,6 +80,103 @@ def _error_text(exc):
     if isinstance(exc, OSError) and exc.strerror and exc.filename:
         return f"{exc.strerror}: {exc.filename}"
     return str(exc)
+
+
+# -- tracking ------------------------------------------------------------------
+
+
+def _tracking_options(command):
+    """``--track`` and its settings; they win over the config's ``tracking:``."""
+    options = [
+        click.option(
+            "--track/--no-track",
+            "enabled",
+            default=None,
+            help="Record the run with MLflow (the mlflow extra).  [default: the "
+            "config's tracking.enabled, else off]",
+        ),
+        click.option(
+            "--tracking-uri",
+            metavar="URI",
+            help="MLflow tracking store; implies --track.  [default: the "
+            "config's tracking.tracking_uri, else MLFLOW_TRACKING_URI, else "
+            "sqlite:///mlflow.db]",
+        ),
+        click.option(
+            "--experiment", metavar="NAME", help="MLflow experiment; implies --track."
+        ),
+        click.option(
+            "--register",
+            "register_as",
+            metavar="NAME",
+            help="Register the model as NAME in the Model Registry; implies --track.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+class _ModelSource(click.ParamType):
+    """A model file, or an MLflow model URI such as ``runs:/<id>/model``."""
+
+    name = "model"
+    _uri = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:/")
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and self._uri.match(value):
+            return value
+        file = click.Path(exists=True, dir_okay=False, path_type=Path)
+        return file.convert(value, param, ctx)
+
+
+@contextmanager
+def _failed_fit_tracked(tracked, trainer, X, y):
+    """With tracking on, record a fit that raises as a FAILED run."""
+    from . import tracking
+
+    if not tracked["enabled"]:
+        yield
+        return
+    try:
+        yield
+    except Exception as exc:
+        settings = {k: tracked[k] for k in tracking.SETTING_KEYWORDS}
+        settings.pop("register_as")
+        try:
+            tracking.log_failed_fit(trainer, exc, X, y, **settings)
+        except tracking.TrackingError as error:
+            click.echo(f"Note: the failed fit was not recorded: {error}", err=True)
+        raise
+
+
+def _log_tracked_run(tracked, trainer, X, y, saved, report_dir, out):
+    """Send the run; if the store fails, say so in one line and exit 3."""
+    from . import tracking
+
+    settings = {k: tracked[k] for k in tracking.SETTING_KEYWORDS}
+    try:
+        run = tracking.log_run(
+            trainer, X, y, artifact=saved, report=report_dir, **settings
+        )
+    except tracking.TrackingError as exc:
+        click.echo(click.style("Error: ", fg="red", bold=True), err=True, nl=False)
+        click.echo(f"{exc} The model is saved in {saved}.", err=True)
+        sys.exit(TRACKING_FAILED_STATUS)
+    out.print(f"Run {run.run_id} recorded in {run.tracking_uri}.", markup=False)
+    if run.registered_version is not None:
+        out.print(
+            f"Registered as {run.registered_model!r}, version "
+            f"{run.registered_version}.",
+            markup=False,
+        )
+    # A store named in the config or on the command line is not MLflow's default.
+    store = tracked["tracking_uri"] and f"MLFLOW_TRACKING_URI={run.tracking_uri} "
+    out.print(
+        f"Serve it with: {store or ''}mlflow models serve -m {run.model_uri} "
+        "--env-manager local",
+        markup=False,
+    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -177,6 +277,7 @@ def _reading_options(command):
     help="Also write metrics.json, plots and index.html to this directory.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
+@_tracking_options
 @_user_command
 def train(
     data,
@@ -189,6 +290,10 @@ def train(
     quiet,
     na_values,
     encoding,
+    enabled,
+    tracking_uri,
+    experiment,
+    register_as,
     **overrides,
 ):
     """Train a model on DATA (CSV, TSV or Parquet) and save it.
@@ -200,6 +305,7 @@ def train(
     from rich.console import Console
     from rich.markup import escape
 
+    from . import tracking
     from ._tables import Table, drop_missing_targets, split_columns
     from .config import load_config
     from .training import ModelTrainer
@@ -214,6 +320,13 @@ def train(
             name.strip() for name in overrides["model_type"].split(",") if name.strip()
         ]
     trainer.set_params(**{k: v for k, v in overrides.items() if v is not None})
+    tracked = tracking.load_tracking_config(
+        config_path,
+        enabled=enabled,
+        tracking_uri=tracking_uri,
+        experiment=experiment,
+        register_as=register_as,
+    )
     if data is None:
         table = Table(_demo_frame(), "the bundled breast-cancer demo data")
         target = target or "diagnosis"
@@ -231,7 +344,7 @@ def train(
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with _progress_bar(quiet):
+        with _progress_bar(quiet), _failed_fit_tracked(tracked, trainer, X, y):
             trainer.fit(X, y)
     result = trainer.training_result_
     result.target_name = target
@@ -269,10 +382,12 @@ def train(
         for note in report.notes:
             out.print(f"[yellow]Note:[/yellow] {escape(note)}")
         out.print(f"Report written to {report.index}", markup=False)
+    if tracked["enabled"]:
+        _log_tracked_run(tracked, trainer, X, y, saved, report_dir, out)
 
 
 @cli.command()
-@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("model", type=_ModelSource())
 @click.argument("data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--output",
@@ -296,7 +411,11 @@ def train(
 @_reading_options
 @_user_command
 def predict(model, data, output, ids, secure, na_values, encoding):
-    """Predict DATA (CSV, TSV or Parquet) with a saved MODEL; write CSV."""
+    """Predict DATA (CSV, TSV or Parquet) with a saved MODEL; write CSV.
+
+    MODEL is a file or an MLflow model URI (runs:/RUN_ID/model,
+    models:/NAME/VERSION) of the store MLFLOW_TRACKING_URI names.
+    """
     import pandas as pd
 
     from ._tables import DataError
@@ -309,7 +428,8 @@ def predict(model, data, output, ids, secure, na_values, encoding):
         if missing:
             raise DataError(f"{table.source} has no column(s) {missing} (--id).")
     else:
-        recorded = getattr(_final_step(trainer).training_result_, "id_columns", [])
+        record = getattr(_final_step(trainer), "training_result_", None)
+        recorded = getattr(record, "id_columns", [])
         ids = [name for name in recorded if name in frame.columns]
     X = _features_for(trainer, frame, table.source)
     predictions = pd.DataFrame({"prediction": trainer.predict(X)})
@@ -326,7 +446,7 @@ def predict(model, data, output, ids, secure, na_values, encoding):
 
 
 @cli.command()
-@click.argument("model", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("model", type=_ModelSource())
 @click.argument("data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--target",
@@ -504,7 +624,8 @@ def _features_for(model, frame, source):
             f"{', '.join(map(repr, missing[:5]))}{more}."
         )
     X = frame[names]
-    if model is trainer and not trainer.training_result_.preprocessing:
+    result = getattr(trainer, "training_result_", None)
+    if model is trainer and result is not None and not result.preprocessing:
         if trainer.backend_.validates_input:
             check_numeric_cells(X, source)
     return X
@@ -532,6 +653,10 @@ def _target_like_training(trainer, y, target):
 
 
 def _load_model(path, secure):
+    if isinstance(path, str):
+        from . import tracking
+
+        return tracking.load_logged_model(path)
     from .training import load_model
 
     return load_model(path, secure=secure)

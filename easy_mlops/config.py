@@ -1,7 +1,8 @@
 """Training configs from YAML files and mappings, checked before any work.
 
 A config is either a whole MLOps config, whose ``training:`` section is used
-(the other sections belong to other stages and are left alone), or a bare
+and whose ``tracking:`` section is checked (see :mod:`easy_mlops.tracking`;
+the other sections belong to other stages and are left alone), or a bare
 training mapping.  :func:`validate_config` checks every key against the shared
 settings of :mod:`easy_mlops.training.settings` and the ``config_keys`` of the
 chosen backend, and returns a new dict that shares nothing with its input, so
@@ -29,6 +30,7 @@ from sklearn.utils._param_validation import (
 )
 
 from ._suggest import closest_match
+from ._tracking_config import check_tracking_section
 from .training import registry
 from .training.comparison import is_comparison
 from .training.settings import CONSTRAINTS, DEFAULTS, SHARED_KEYS, resolve_settings
@@ -504,9 +506,11 @@ class _Validator:
                 "a config must be a mapping of keys to values; got "
                 f"{type(config).__name__} {config!r}",
             )
-        if "training" in config:
+        if "tracking" in config:
+            check_tracking_section(config["tracking"], self.error)
+        if "training" in config or "tracking" in config:
             self.check_no_stray_training_keys(config)
-            section, where = config["training"], ("training",)
+            section, where = config.get("training"), ("training",)
             if section is None:
                 section = {}
             if not isinstance(section, Mapping):
