@@ -39,7 +39,7 @@ from sklearn.model_selection import StratifiedKFold, cross_validate, train_test_
 from easy_mlops import ModelTrainer
 
 from .preprocessing import _commit
-from .timing import compare, timed
+from .timing import compare, pair_values, spread, timed
 
 RESULTS = Path(__file__).parent / "results" / "comparison.json"
 ENTRIES = {
@@ -87,6 +87,8 @@ def measure_compare(repeats):
     report = compare(
         ours, lambda: timed(lambda: compare_by_hand(X, y)), repeats=repeats
     )
+
+    report["ratio"] = spread(pair_values(report["samples"]))
     last = report.pop("last")
     board = {row["model_type"]: row for row in last["a"].training_result_.leaderboard}
     for name, scores in last["b"].items():
@@ -109,6 +111,8 @@ def measure_n_jobs_small(repeats):
         return time.perf_counter() - start, None
 
     report = compare(lambda: run(-1), lambda: run(1), repeats=repeats)
+
+    report["ratio"] = spread(pair_values(report["samples"]))
     report.pop("last")
     return report
 
@@ -121,6 +125,8 @@ def measure_n_jobs_cv_heavy(repeats):
         return timed(lambda: ModelTrainer(config, cv_folds=10, n_jobs=n_jobs).fit(X, y))
 
     report = compare(lambda: run(2), lambda: run(1), repeats=repeats)
+
+    report["ratio"] = spread(pair_values(report["samples"]))
     report.pop("last")
     return report
 
@@ -137,6 +143,7 @@ def measure_report(repeats):
     report = compare(
         lambda: timed(lambda: write_report(trainer, folder)), fit, repeats=repeats
     )
+    report["ratio"] = spread(pair_values(report["samples"]))
     report.pop("last")
     return report
 

@@ -33,7 +33,7 @@ from skrub import tabular_pipeline
 
 from easy_mlops import ModelTrainer
 
-from .timing import compare, timed
+from .timing import compare, pair_values, spread, timed
 
 RESULTS = Path(__file__).parent / "results" / "preprocessing.json"
 N_ESTIMATORS = 50
@@ -108,6 +108,8 @@ def measure_fit(n_rows, repeats):
             return timed(lambda: _trainer().fit(X, y))
 
     report = compare(ours, lambda: timed(lambda: fit_by_hand(X, y)), repeats=repeats)
+
+    report["ratio"] = spread(pair_values(report["samples"]))
     ours_trainer, (_, by_hand) = report.pop("last")["a"], fit_by_hand(X, y)
     for name, value in by_hand.items():
         if not np.isclose(ours_trainer.training_result_.metrics[name], value):
@@ -125,6 +127,7 @@ def measure_predict_row(repeats):
         lambda: timed(lambda: pipeline.predict(row)),
         repeats=repeats,
     )
+    report["ratio"] = spread(pair_values(report["samples"]))
     report.pop("last")
     return report
 
@@ -140,6 +143,8 @@ def measure_help(repeats):
         lambda: run("-c", "pass"),
         repeats=repeats,
     )
+
+    report["ratio"] = spread(pair_values(report["samples"]))
     report.pop("last")
     return report
 

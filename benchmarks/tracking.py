@@ -13,7 +13,7 @@ import os
 import tempfile
 from contextlib import contextmanager
 
-from benchmarks.timing import compare, spread, timed
+from benchmarks.timing import compare, pair_values, spread, timed
 
 __all__ = ["tracking_overhead"]
 
@@ -56,6 +56,7 @@ def tracking_overhead(sizes):
         first, _ = tracked()
         fit_once, _ = untracked()
         report = compare(tracked, untracked, repeats=sizes.repeats, warmup=0)
+        report["ratio"] = spread(pair_values(report["samples"]))
         (metrics, run_id), plain_metrics = report["last"]["a"], report["last"]["b"]
         run = mlflow.MlflowClient(store).get_run(run_id)
     added = [
@@ -89,8 +90,8 @@ def tracking_overhead(sizes):
             "the run is FINISHED": run.info.status == "FINISHED",
         },
         "seconds": {
-            "tracked": report["seconds_a"],
-            "untracked": report["seconds_b"],
+            "tracked": spread(report["samples"]["a"]),
+            "untracked": spread(report["samples"]["b"]),
             "first_tracked": first,
         },
     }
