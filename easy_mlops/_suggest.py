@@ -21,3 +21,16 @@ def closest_match(word, choices):
     # difflib misses abbreviations such as 'logistic' for 'logistic_regression'.
     matches = matches or sorted(c for c in choices if word and c.startswith(word))
     return matches[0] if matches else None
+
+
+def did_you_mean(word, choices):
+    """A sentence suggesting the closest choice, or "" when none is close.
+
+    Examples
+    --------
+    >>> from easy_mlops._suggest import did_you_mean
+    >>> did_you_mean("cv_fold", ["cv_folds", "test_size"])
+    " Did you mean 'cv_folds'?"
+    """
+    match = closest_match(word, choices)
+    return f" Did you mean {match!r}?" if match else ""

@@ -90,7 +90,7 @@ def expected_failed_checks(trainer):
     """
     backend = trainer._make_backend()
     failures = {}
-    for problem_type in backend.candidate_problem_types():
+    for problem_type in backend._candidate_problem_types():
         failures.update(_failures_of(backend.build_estimator(problem_type)))
     return failures
 
@@ -155,7 +155,7 @@ THIRD_PARTY = {
 
 def _wrapped_estimators(trainer):
     backend = trainer._make_backend()
-    for problem_type in backend.candidate_problem_types():
+    for problem_type in backend._candidate_problem_types():
         yield unwrap(backend.build_estimator(problem_type))
 
 

@@ -78,8 +78,22 @@ class WrongSignature(SklearnBackend):
 class AnyKey(RidgeBackend):
     name = "any_key_checked"
 
+    def _check_config_keys(self):
+        pass
+
+
+class OwnCheck(RidgeBackend):
+    name = "own_check_checked"
+
     def check_config(self):
         pass
+
+
+class UndeclaredDetection(RidgeBackend):
+    name = "undeclared_detection_checked"
+
+    def detect_problem_type(self, y):
+        return "regression"
 
 
 class ShortPredictions(RidgeBackend):
@@ -94,9 +108,11 @@ class ShortPredictions(RidgeBackend):
     [
         (WrongSignature, r"WrongSignature.predict takes \['self', 'model', 'rows'\]"),
         (AnyKey, "accepted the unknown config key"),
+        (OwnCheck, "OwnCheck.check_config overrides a method of the backend flow"),
+        (UndeclaredDetection, "does not declare own_problem_type_detection"),
         (ShortPredictions, "failed a classification fit on 60 rows: ValueError"),
     ],
-    ids=["signature", "unknown-key", "short-predictions"],
+    ids=["signature", "unknown-key", "not-a-hook", "undeclared", "short-predictions"],
 )
 def test_a_broken_backend_is_named_with_what_broke(backend, message):
     with pytest.raises(AssertionError, match=message):

@@ -366,6 +366,7 @@ def test_backend_hook_can_override_detection(classification_data, scratch_regist
     @ModelTrainer.register_backend
     class AlwaysRegression(SklearnBackend):
         name = "always-regression"
+        own_problem_type_detection = True
 
         def detect_problem_type(self, y):
             return "regression"

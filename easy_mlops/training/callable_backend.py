@@ -18,7 +18,8 @@ from sklearn.utils import ClassifierTags, RegressorTags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _num_samples
 
-from .base import BaseTrainingBackend, CrossValidationResult, EstimatorBackend
+from .base import CrossValidationResult
+from .estimator_backend import EstimatorBackend, check_scorer_response
 from .exceptions import ModelSaveError
 from .registry import register_backend
 
@@ -93,8 +94,13 @@ class CallableBackend(EstimatorBackend):
     validates_input = False
     config_keys = None
 
-    def check_config(self):
-        """Check the callables before any work: present, and callable."""
+    def check_backend_config(self):
+        """Check the callables before any work: present, and callable.
+
+        The model is not built here: ``build_model`` may be costly (a
+        network), so a scorer that needs probabilities is checked against
+        ``predict_proba_fn`` instead.
+        """
         for key, (required, signature) in CALLABLE_KEYS.items():
             value = self.config.get(key)
             if value is None:
@@ -108,7 +114,12 @@ class CallableBackend(EstimatorBackend):
                     f"Config key {key!r} of backend {self.name!r} must be a "
                     f"function {signature}. Got {type(value).__name__} instead."
                 )
-        BaseTrainingBackend.check_config(self)
+        check_scorer_response(
+            self.config.get("scoring"),
+            _PredictingModel(self, None, "classification", None),
+            owner=f"backend {self.name!r} without a predict_proba_fn",
+            remedy="add predict_proba_fn to the config",
+        )
 
     def accepts_sample_weight(self, problem_type):
         parameters = inspect.signature(self.config["train_fn"]).parameters
@@ -151,8 +162,10 @@ class CallableBackend(EstimatorBackend):
     def model_name(self, model):
         return super().model_name(_transformed(model, None)[0])
 
-    def uses_default_cross_validation(self):
-        return self.config.get("cv_fn") is None
+    @property
+    def own_cross_validation(self):
+        """Whether a ``cv_fn`` replaces the default cross-validation."""
+        return self.config.get("cv_fn") is not None
 
     def evaluate(self, model, X, y, sample_weight=None, *, problem_type):
         evaluate_fn = self.config.get("evaluate_fn")
@@ -185,7 +198,7 @@ class CallableBackend(EstimatorBackend):
         # cv_fn receives the trained hold-out model, as make-mlops-easy 0.4
         # passed it (the refit model when there is no hold-out).
         models = {o.role: o.model for o in outcomes if o.role != "fold"}
-        if not self.uses_default_cross_validation():
+        if self.own_cross_validation:
             self._trained_for_cv = models.get("holdout", models.get("refit"))
         return outcomes
 

@@ -161,7 +161,7 @@ def train_comparison(backend, X, y, sample_weight=None):
     from .metrics import summarize_cv
 
     start = time.perf_counter()
-    problem_type, reason = backend.resolve_problem_type(y)
+    problem_type, reason = backend._resolve_problem_type(y)
     entries, skipped = candidate_entries(backend, problem_type)
     if not entries:
         raise ValueError(
@@ -171,8 +171,8 @@ def train_comparison(backend, X, y, sample_weight=None):
             f"{problem_type}."
         )
     candidates = [backend.for_model_type(name) for name in entries]
-    backend.check_target(y, problem_type)
-    folds, note = backend.cv_folds(y, problem_type=problem_type)
+    backend._check_target(y, problem_type)
+    folds, note = backend._cv_folds(y, problem_type=problem_type)
     if not folds:
         raise ValueError(
             "Comparing models needs cross-validation, and "
@@ -202,7 +202,7 @@ def train_comparison(backend, X, y, sample_weight=None):
     scores = next(row["cv_scores"] for row in board if row["model_type"] == best)
     result.metrics.update(summarize_cv(scores))
     result.cv_scores = list(scores)
-    result.scoring = backend.scoring_name(problem_type)
+    result.scoring = backend._scoring_name(problem_type)
     result.problem_type_reason = reason
     result.leaderboard = board
     result.skipped = [n for n in result.skipped if n] + ([note] if note else [])

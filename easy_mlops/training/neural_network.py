@@ -5,7 +5,8 @@
 from collections.abc import Sequence
 from numbers import Integral
 
-from .base import EstimatorBackend, ModelSpec
+from .catalogue import ModelSpec
+from .estimator_backend import EstimatorBackend
 from .registry import register_backend
 
 __all__ = ["NeuralNetworkBackend"]

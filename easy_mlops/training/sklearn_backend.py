@@ -2,7 +2,8 @@
 
 # License: BSD 3 clause
 
-from .base import EstimatorBackend, ModelSpec
+from .catalogue import ModelSpec
+from .estimator_backend import EstimatorBackend
 from .registry import register_backend
 
 __all__ = ["SKLEARN_MODEL_TYPES", "SklearnBackend"]

@@ -50,7 +50,7 @@ def _predict_proba_available(trainer):
         backend = trainer._make_backend()
     except (TypeError, ValueError):
         return False
-    return "classification" in backend.candidate_problem_types() and (
+    return "classification" in backend._candidate_problem_types() and (
         backend.has_predict_proba()
     )
 
@@ -577,6 +577,11 @@ class ModelTrainer(BaseEstimator):
         names = getattr(self, "feature_names_in_", None)
         if self.training_result_.preprocessing and names is not None:
             return _select_columns(X, names)
+        if names is not None and is_dataframe(X):
+            # The same columns in another order are matched by name; any other
+            # difference is scikit-learn's feature-names error.
+            if sorted(map(str, X.columns)) == sorted(map(str, names)):
+                X = _select_columns(X, names)
         if not backend.validates_input:
             validate_data(self, X, reset=False, skip_check_array=True)
             return X
@@ -708,7 +713,7 @@ class ModelTrainer(BaseEstimator):
         backend = self._make_backend()
         if categorical and backend.config["problem_type"] == "auto":
             return "classification"
-        return backend.resolve_problem_type(column_or_1d(y))[0]
+        return backend._resolve_problem_type(column_or_1d(y))[0]
 
     def select_model(self, problem_type, model_type):
         """The unfitted estimator the catalogue maps to.
@@ -919,7 +924,7 @@ class ModelTrainer(BaseEstimator):
             if self.__sklearn_is_fitted__():
                 problem_types = (self.problem_type_,)
             else:
-                problem_types = backend.candidate_problem_types()
+                problem_types = backend._candidate_problem_types()
             if backend.validates_input:
                 input_tags = backend.input_tags
                 tags.input_tags.allow_nan = input_tags.allow_nan

@@ -19,35 +19,16 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["CONTRACT_HOOKS", "check_backend"]
-
-#: The hooks of ``BaseTrainingBackend`` a backend may override, whose
-#: signatures must stay those of the contract.
-CONTRACT_HOOKS = (
-    "train",
-    "check_config",
-    "supported_problem_types",
-    "detect_problem_type",
-    "split_data",
-    "evaluate",
-    "cross_validate",
-    "fit_model",
-    "predict",
-    "has_predict_proba",
-    "predict_proba",
-    "scoring_estimator",
-    "model_name",
-    "save_model",
-    "load_model",
-    "accepts_sample_weight",
-)
-
+__all__ = ["check_backend"]
 
 def check_backend(backend_class, *, config=None):
     """Check that a backend class honours the training-backend contract.
 
-    The checks: the class is a ``BaseTrainingBackend`` with a name; every
-    contract hook it overrides keeps the contract's signature; an unknown
+    The checks: the class is a ``BaseTrainingBackend`` with a name; it
+    overrides only the hooks in :data:`easy_mlops.training.base.HOOKS`, each
+    with the contract's signature; a backend that overrides
+    ``detect_problem_type`` or ``cross_validate`` declares it
+    (``own_problem_type_detection``, ``own_cross_validation``); an unknown
     config key is refused before any work (unless the backend takes any key);
     for each problem type it trains, a small fit, ``predict``, a save and a
     load in the same file give the same predictions; and a fit on very small
@@ -77,6 +58,7 @@ def check_backend(backend_class, *, config=None):
     its module (defined at module level, not inside a function).
     """
     from ..training import BaseTrainingBackend, EstimatorBackend, registry
+    from ..training.base import HOOKS
 
     config = dict(config or {})
     assert isinstance(backend_class, type) and issubclass(
@@ -86,7 +68,9 @@ def check_backend(backend_class, *, config=None):
     assert isinstance(name, str) and name, (
         f"{backend_class.__qualname__}.name must be a non-empty string."
     )
-    _check_signatures(backend_class, BaseTrainingBackend, EstimatorBackend)
+    _check_overrides(backend_class, BaseTrainingBackend, HOOKS)
+    _check_signatures(backend_class, BaseTrainingBackend, EstimatorBackend, HOOKS)
+    _check_declarations(backend_class, BaseTrainingBackend)
     saved = dict(registry._BACKENDS)
     registered = saved.get(name)
     assert registered in (None, backend_class), (
@@ -103,8 +87,38 @@ def check_backend(backend_class, *, config=None):
         registry._BACKENDS.update(saved)
 
 
-def _check_signatures(backend_class, base, estimator_base):
-    for hook in CONTRACT_HOOKS:
+def _check_overrides(backend_class, base, hooks):
+    """Only hooks are overridden: the flow's own methods stay the flow's."""
+    for name, value in vars(base).items():
+        if name.startswith("_") or name in hooks or not callable(value):
+            continue
+        owner = next(c for c in backend_class.__mro__ if name in vars(c))
+        assert owner is base, (
+            f"{owner.__qualname__}.{name} overrides a method of the backend flow, "
+            f"which is not a hook. Override one of {sorted(hooks)} instead"
+            + (" (check_backend_config for a config check)." if name == "check_config" else ".")
+        )
+
+
+def _check_declarations(backend_class, base):
+    """A replaced step is declared, not inferred from the override."""
+    for hook, flag in (
+        ("detect_problem_type", "own_problem_type_detection"),
+        ("cross_validate", "own_cross_validation"),
+    ):
+        replaced = getattr(backend_class, hook) is not getattr(base, hook)
+        declared = getattr(backend_class, flag) is not getattr(base, flag)
+        assert declared or not replaced, (
+            f"{backend_class.__qualname__} overrides {hook} but does not declare "
+            f"{flag} = True, so the flow does not call it. Set the class "
+            f"attribute {flag} = True (or a property of the config)."
+        )
+
+
+def _check_signatures(backend_class, base, estimator_base, hooks):
+    for hook, signature in hooks.items():
+        if signature is None:  # a property
+            continue
         expected = list(inspect.signature(getattr(base, hook)).parameters)
         actual = list(inspect.signature(getattr(backend_class, hook)).parameters)
         assert actual == expected, (

@@ -1,0 +1,153 @@
+"""The parallel fit runner: a batch of fits through scikit-learn's ``Parallel``.
+
+A *fit job* is a tuple ``(role, X, y, sample_weight, train, test[, backend])``:
+``role`` is ``"refit"``, ``"holdout"`` or ``"fold"``; ``train`` and ``test``
+index rows of the job's own arrays (None: all rows, no scoring); the optional
+seventh member is the backend that fits it (a candidate of a comparison).
+A job carries its arrays so that the hold-out fit, which trains on the split,
+shares one batch with the folds and the refit.
+
+Warnings raised in workers are recorded there and raised again, in order, in
+the process that runs the batch.
+"""
+
+# License: BSD 3 clause
+
+import threading
+import time
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.utils import _safe_indexing
+from sklearn.utils.parallel import Parallel, delayed
+
+from .progress import notify
+
+__all__ = ["FitOutcome", "run_fits"]
+
+
+@dataclass
+class FitOutcome:
+    """What one fit job gives back: its model or its fold's score, and more.
+
+    ``model`` is None for a scored fold (the model is dropped in the worker);
+    ``error`` holds a failed fold's error, whose ``score`` is then NaN.
+    """
+
+    role: str
+    model: Any = None
+    score: float = float("nan")
+    error: str | None = None
+    warnings: list = field(default_factory=list)
+    model_type: str = ""
+    fit_seconds_per_row: float = float("nan")
+    predict_seconds_per_row: float = float("nan")
+
+
+def run_fits(backend, jobs, problem_type):
+    """Run fit jobs in parallel and return their :class:`FitOutcome`, in order.
+
+    The jobs go through scikit-learn's ``Parallel`` with ``backend``'s
+    ``n_jobs`` and no joblib backend named, so ``joblib.parallel_config``
+    decides where they run (threads by default, loky, Dask).  A failing fold
+    is recorded on its outcome; any other failure raises.
+    """
+    if not jobs:
+        return []
+    notify(0, len(jobs))
+    outcomes = []
+    # Jobs in worker threads cannot record their own warnings; these are
+    # recorded here instead, and kept on an outcome of their own.
+    with _recorded_warnings() as from_threads:
+        # Threads by default: the fits run in compiled code that releases
+        # the GIL, and threads start at once where worker processes cost
+        # more than a small fit.  A joblib.parallel_config backend wins.
+        results = Parallel(
+            n_jobs=backend.config["n_jobs"], prefer="threads", return_as="generator"
+        )(
+            delayed(_fit_job)(
+                job[6] if len(job) > 6 else backend,
+                *job[1:4],
+                job[0],
+                *job[4:6],
+                problem_type,
+            )
+            for job in jobs
+        )
+        for outcome in results:
+            outcomes.append(outcome)
+            notify(len(outcomes), len(jobs), outcome.role)
+    if from_threads:
+        outcomes.append(
+            FitOutcome(
+                "worker thread",
+                warnings=[(w.category, str(w.message)) for w in from_threads],
+            )
+        )
+    for outcome in outcomes:
+        for category, message in outcome.warnings:
+            warnings.warn(message, category, stacklevel=4)
+    return outcomes
+
+
+@contextmanager
+def _recorded_warnings():
+    """Record the warnings raised in this block, in a process's main thread only.
+
+    ``warnings.catch_warnings`` swaps process-wide state: entered from several
+    threads at once (joblib's threading backend, Dask's worker threads), the
+    threads restore each other's state and later warnings are lost for good.
+    In other threads warnings pass through unrecorded.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield []
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield caught
+
+
+def _fit_job(backend, X, y, sample_weight, role, train, test, problem_type):
+    """Fit one model; for a cross-validation fold, score it and drop the model.
+
+    Runs in a worker.  A failing fold is recorded; any other failure raises.
+    """
+    outcome = FitOutcome(role, model_type=str(backend.config["model_type"]))
+    with _recorded_warnings() as caught:
+        try:
+            X_fit, y_fit, w_fit = _subset(X, y, sample_weight, train)
+            start = time.perf_counter()
+            model = backend.fit_model(X_fit, y_fit, w_fit, problem_type=problem_type)
+            outcome.fit_seconds_per_row = (time.perf_counter() - start) / len(y_fit)
+            if test is None:
+                outcome.model = model
+            else:
+                classes = np.unique(y_fit) if problem_type == "classification" else None
+                start = time.perf_counter()
+                outcome.score = backend._score_model(
+                    model,
+                    *_subset(X, y, sample_weight, test),
+                    problem_type=problem_type,
+                    classes=classes,
+                )
+                seconds = time.perf_counter() - start
+                outcome.predict_seconds_per_row = seconds / len(test)
+        except Exception as exc:
+            if role != "fold":
+                raise
+            outcome.error = f"fold failed with {type(exc).__name__}: {exc}"
+    outcome.warnings = [(w.category, str(w.message)) for w in caught]
+    return outcome
+
+
+def _subset(X, y, sample_weight, indices):
+    if indices is None:
+        return X, y, sample_weight
+    return (
+        _safe_indexing(X, indices),
+        y[indices],
+        None if sample_weight is None else sample_weight[indices],
+    )

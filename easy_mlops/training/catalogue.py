@@ -1,0 +1,69 @@
+"""``ModelSpec``: one entry of a backend's model catalogue."""
+
+# License: BSD 3 clause
+
+import importlib
+from dataclasses import dataclass, field
+
+from .problem_type import PROBLEM_TYPES
+
+__all__ = ["ModelSpec"]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One entry of a backend's model catalogue.
+
+    Parameters
+    ----------
+    classifier, regressor : str or None
+        Import paths ``"module:Class"`` of the estimator for each problem type
+        (None where the entry does not do that problem type).  Imported only
+        when the entry is used.
+    params : mapping, default={}
+        Constructor parameters that differ from the estimator's defaults.
+    extra : str or None, default=None
+        The ``easy-mlops[extra]`` that installs the estimator's package.
+    encode_labels : bool, default=False
+        Whether the classifier needs labels encoded as ``0..n_classes-1``;
+        the fitted model then decodes its predictions.
+    description : str, default=""
+        One line for listings and documentation.
+    """
+
+    classifier: str | None = None
+    regressor: str | None = None
+    params: dict = field(default_factory=dict)
+    extra: str | None = None
+    encode_labels: bool = False
+    description: str = ""
+
+    @property
+    def problem_types(self):
+        """The problem types this entry can train for."""
+        return tuple(
+            kind
+            for kind, path in zip(
+                PROBLEM_TYPES, (self.classifier, self.regressor), strict=True
+            )
+            if path is not None
+        )
+
+    def estimator_class(self, problem_type):
+        """Import and return the estimator class for ``problem_type``."""
+        path = self.classifier if problem_type == "classification" else self.regressor
+        module_name, _, class_name = path.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            package = module_name.split(".")[0]
+            hint = (
+                f'pip install "easy-mlops[{self.extra}]"'
+                if self.extra
+                else (f"pip install {package}")
+            )
+            raise ImportError(
+                f"{class_name} needs the optional package {package!r}, which is "
+                f"not installed. Install it with: {hint}"
+            ) from exc
+        return getattr(module, class_name)

@@ -1,0 +1,353 @@
+"""``EstimatorBackend``: the whole training flow around one estimator.
+
+``train`` resolves the problem type, splits off the hold-out, runs the
+hold-out fit, the cross-validation folds and the refit as one parallel batch
+(:mod:`easy_mlops.training._fit_runner`), and evaluates.  A subclass gives
+the estimator: a ``model_types`` catalogue of
+:class:`~easy_mlops.training.catalogue.ModelSpec` or a ``build_estimator``.
+"""
+
+# License: BSD 3 clause
+
+import inspect
+import time
+from functools import cached_property
+from typing import ClassVar
+
+from sklearn.utils import get_tags
+
+from .._suggest import did_you_mean
+from . import comparison
+from .base import BaseTrainingBackend
+from .label_encoding import EncodedLabelClassifier, unwrap
+from .metrics import summarize_cv
+from .problem_type import PROBLEM_TYPES
+from .result import HoldoutRecord, TrainingRunResult
+
+__all__ = ["EstimatorBackend"]
+
+
+class EstimatorBackend(BaseTrainingBackend):
+    """A backend for scikit-learn compatible estimators: the whole flow done.
+
+    ``train`` detects the problem type, splits off the hold-out, fits the
+    hold-out model, the cross-validation folds and the final refit as
+    independent parallel jobs, and evaluates.  A subclass provides the
+    estimator, either through the ``model_types`` catalogue or by overriding
+    :meth:`build_estimator`.
+
+    Config keys read besides the shared ones: ``model_params`` (constructor
+    parameters of the estimator) and ``scoring`` (a scikit-learn scorer name
+    or callable for cross-validation; default accuracy or R²).
+
+    Parameters
+    ----------
+    config : mapping
+        The resolved training config.
+
+    Examples
+    --------
+    A backend for ridge models:
+
+    >>> from sklearn.linear_model import Ridge, RidgeClassifier
+    >>> from easy_mlops.training import EstimatorBackend, ModelTrainer
+    >>> @ModelTrainer.register_backend
+    ... class RidgeBackend(EstimatorBackend):
+    ...     name = "ridge_models"
+    ...     def build_estimator(self, problem_type):
+    ...         if problem_type == "classification":
+    ...             return RidgeClassifier()
+    ...         return Ridge()
+    >>> from sklearn.datasets import load_diabetes
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> trainer = ModelTrainer(backend="ridge_models", cv_folds=3).fit(X, y)
+    >>> trainer.training_result_.model_name
+    'Ridge'
+    """
+
+    #: model_type -> ModelSpec.  The default backend reads its estimators here.
+    model_types: ClassVar[dict] = {}
+    config_keys = ("model_params", "scoring")
+
+    def build_estimator(self, problem_type):
+        """Return the unfitted estimator to train for ``problem_type``.
+
+        The default builds the catalogue entry named by ``model_type`` with
+        its parameters, :meth:`estimator_params` and ``model_params``, and
+        passes ``random_state`` when the estimator takes one.
+        """
+        spec = self.model_spec
+        estimator_class = spec.estimator_class(problem_type)
+        params = {**spec.params, **self.estimator_params(problem_type)}
+        estimator = estimator_class(**params)
+        model_params = dict(self.config.get("model_params") or {})
+        available = estimator.get_params(deep=False)
+        if "random_state" in available:
+            model_params.setdefault("random_state", self.config["random_state"])
+        _check_param_names(model_params, available, estimator_class)
+        estimator.set_params(**model_params)
+        if spec.encode_labels and problem_type == "classification":
+            estimator = EncodedLabelClassifier(estimator)
+        return estimator
+
+    def estimator_params(self, problem_type):
+        """Constructor parameters this backend derives from its own config keys."""
+        return {}
+
+    @property
+    def model_spec(self):
+        """The catalogue entry named by ``model_type``."""
+        model_type = self.config["model_type"]
+        try:
+            return self.model_types[model_type]
+        except KeyError:
+            raise ValueError(
+                f"Unknown model_type {model_type!r} for backend {self.name!r}."
+                f"{did_you_mean(model_type, self.model_types)} Valid model "
+                f"types: {', '.join(sorted(self.model_types))}."
+            ) from None
+
+    def supported_problem_types(self):
+        if not self.model_types:
+            return PROBLEM_TYPES
+        if self.comparing:
+            comparison.check_candidates(self)
+            kinds = {k for c in self._candidates() for k in c.supported_problem_types()}
+            return tuple(kind for kind in PROBLEM_TYPES if kind in kinds)
+        return self.model_spec.problem_types
+
+    @property
+    def comparing(self):
+        """Whether ``model_type`` is a list of entries or ``"compare"``."""
+        return comparison.is_comparison(self.config["model_type"])
+
+    def for_model_type(self, model_type):
+        """A copy of this backend for one catalogue entry.
+
+        In a comparison, ``model_params`` keeps only the parameters that
+        entry's estimator takes, so one config can tune several models.
+        """
+        config = {**self.config, "model_type": model_type}
+        if self.comparing and config.get("model_params"):
+            config["model_params"] = comparison.accepted_params(
+                self.model_types[model_type], config["model_params"]
+            )
+        backend = type(self)(config)
+        backend.preprocessing = self.preprocessing
+        return backend
+
+    def _candidates(self, problem_type=None):
+        entries, _ = comparison.candidate_entries(self, problem_type)
+        return [self.for_model_type(entry) for entry in entries]
+
+    def check_backend_config(self):
+        """Check ``model_params`` and the estimator's parameter values, by
+        building (not fitting) each candidate estimator; in a comparison, each
+        candidate's whole config."""
+        if self.comparing:
+            comparison.check_shared_params(self)
+            for candidate in self._candidates():
+                candidate.check_config()
+            return
+        model_params = self.config.get("model_params")
+        if model_params is not None and not hasattr(model_params, "items"):
+            raise TypeError(
+                "model_params must be a mapping of estimator parameters. Got "
+                f"{type(model_params).__name__} instead."
+            )
+        for problem_type in self._candidate_problem_types():
+            estimator = self.build_estimator(problem_type)
+            # scikit-learn checks parameter values only in fit; check them
+            # now so a bad value fails before any work, with the same message.
+            if hasattr(estimator, "_parameter_constraints"):
+                estimator._validate_params()
+            check_scorer_response(self.config.get("scoring"), estimator)
+
+    def has_predict_proba(self, model=None):
+        if model is None:
+            if self.comparing:
+                return all(c.has_predict_proba() for c in self._candidates())
+            model = self.build_estimator("classification")
+        return hasattr(model, "predict_proba")
+
+    def accepts_sample_weight(self, problem_type):
+        if self.comparing:
+            return all(
+                c.accepts_sample_weight(problem_type)
+                for c in self._candidates(problem_type)
+            )
+        fit = self.build_estimator(problem_type).fit
+        return "sample_weight" in inspect.signature(fit).parameters
+
+    def build_model(self, problem_type):
+        """:meth:`build_estimator` behind the preprocessing, if one runs."""
+        estimator = self.build_estimator(problem_type)
+        if self.preprocessing is None:
+            return estimator
+        return self.preprocessing.wrap(estimator, self.config["random_state"])
+
+    def fit_model(self, X, y, sample_weight=None, *, problem_type):
+        model = self.build_model(problem_type)
+        if sample_weight is None:
+            return model.fit(X, y)
+        key = "sample_weight"
+        if self.preprocessing is not None:
+            # A Pipeline routes fit parameters to a step by its name.
+            key = f"{model.steps[-1][0]}__sample_weight"
+        return model.fit(X, y, **{key: sample_weight})
+
+    def model_name(self, model):
+        return type(unwrap(model)).__name__
+
+    @cached_property
+    def input_tags(self):
+        """Input tags of the estimators this backend may build.
+
+        NaN and sparse input are accepted only when every candidate estimator
+        accepts them.
+        """
+        backends = self._candidates() if self.comparing else [self]
+        tags = [
+            get_tags(backend.build_estimator(problem_type)).input_tags
+            for backend in backends
+            for problem_type in backend._candidate_problem_types()
+        ]
+        first = tags[0]
+        first.allow_nan = all(t.allow_nan for t in tags)
+        first.sparse = all(t.sparse for t in tags)
+        return first
+
+    def train(self, X, y, sample_weight=None):
+        if self.comparing:
+            return comparison.train_comparison(self, X, y, sample_weight)
+        start = time.perf_counter()
+        problem_type, reason = self._resolve_problem_type(y)
+        classes = self._check_target(y, problem_type)
+        if sample_weight is not None and not self.accepts_sample_weight(problem_type):
+            raise TypeError(
+                f"Backend {self.name!r} with model_type "
+                f"{self.config['model_type']!r} does not accept sample_weight; fit "
+                "without it or choose another model_type."
+            )
+        split = self.split_data(X, y, sample_weight, problem_type=problem_type)
+        skipped = [split.note] if split.note else []
+        refit = self.config["refit"]
+        has_holdout = split.X_test is not None
+
+        # The hold-out fit, the folds and the refit are independent: one batch,
+        # the refit (on most rows, so the longest) first so no worker idles
+        # waiting for it at the end.
+        jobs = [("refit", X, y, sample_weight, None, None)] if refit else []
+        if has_holdout or not refit:
+            holdout = (split.X_train, split.y_train, split.sample_weight_train)
+            jobs.append(("holdout", *holdout, None, None))
+        default_cv = not self.own_cross_validation
+        folds, cv_note = (
+            self._cv_folds(y, problem_type=problem_type) if default_cv else ([], None)
+        )
+        jobs += [("fold", X, y, sample_weight, train, test) for train, test in folds]
+        outcomes = self._run_fits(jobs, problem_type)
+        if default_cv:
+            cv = self._collect_cv(outcomes, cv_note, problem_type)
+        else:
+            cv = self.cross_validate(X, y, sample_weight, problem_type=problem_type)
+        by_role = {o.role: o for o in outcomes if o.role != "fold"}
+        final = by_role["refit" if refit else "holdout"].model
+
+        metrics = {}
+        holdout = None
+        if has_holdout:
+            holdout_model = by_role["holdout"].model
+            metrics.update(
+                self.evaluate(
+                    holdout_model,
+                    split.X_test,
+                    split.y_test,
+                    split.sample_weight_test,
+                    problem_type=problem_type,
+                )
+            )
+            outputs = self.__dict__.pop("_last_holdout_outputs", None)
+            if outputs is None:  # an evaluate hook of its own
+                outputs = self._holdout_outputs(
+                    holdout_model, split.X_test, problem_type=problem_type
+                )
+            holdout = HoldoutRecord(split.y_test, *outputs, split.X_test, holdout_model)
+        metrics.update(summarize_cv(cv.scores))
+        metrics.update(cv.extra_metrics)
+        if cv.note:
+            skipped.append(cv.note)
+        return TrainingRunResult(
+            model=final,
+            metrics=metrics,
+            problem_type=problem_type,
+            model_name=self.model_name(final),
+            n_samples=y.shape[0],
+            n_features=_n_features(X),
+            backend=self.name,
+            model_type=self.config["model_type"],
+            n_train=_num_rows(split.y_train),
+            n_test=_num_rows(split.y_test) if has_holdout else 0,
+            cv_scores=list(cv.scores),
+            cv_errors=list(cv.errors),
+            scoring=cv.scoring if (cv.scores or cv.extra_metrics) else "",
+            refit=refit,
+            problem_type_reason=reason,
+            skipped=skipped,
+            warnings=[
+                f"{o.role}: {c.__name__}: {m}" for o in outcomes for c, m in o.warnings
+            ],
+            classes=classes,
+            fit_seconds=time.perf_counter() - start,
+            holdout=holdout,
+        )
+
+
+def _check_param_names(params, available, estimator_class):
+    """Refuse parameter names the estimator does not take.
+
+    An estimator whose constructor takes ``**kwargs`` (LightGBM, XGBoost)
+    accepts names beyond ``get_params``, such as LightGBM's aliases.
+    """
+    parameters = inspect.signature(estimator_class.__init__).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return
+    unknown = sorted(set(params) - set(available))
+    if unknown:
+        hint = "".join(did_you_mean(name, available) for name in unknown)
+        raise ValueError(
+            f"Unknown model_params for {estimator_class.__name__}: {unknown}."
+            f"{hint} Valid parameters are: {sorted(available)}."
+        )
+
+
+def check_scorer_response(scoring, estimator, *, owner=None, remedy=None):
+    """Refuse, before any fit, a scorer that needs what the model lacks.
+
+    ``estimator`` is what the scorer will be called with; a regressor has no
+    ``predict_proba``, so ``scoring="roc_auc"`` is refused for it too.
+    ``owner`` names what lacks the method and ``remedy`` says what to do, for
+    backends whose scorer object is not the user's model.
+    """
+    if not isinstance(scoring, str):
+        return
+    from sklearn.metrics import get_scorer
+
+    methods = getattr(get_scorer(scoring), "_response_method", "predict")
+    methods = (methods,) if isinstance(methods, str) else tuple(methods)
+    if not any(hasattr(estimator, method) for method in methods):
+        owner = owner or type(unwrap(estimator)).__name__
+        remedy = remedy or "a model_type with probabilities"
+        raise ValueError(
+            f"scoring={scoring!r} needs {' or '.join(methods)}, which {owner} "
+            f"does not have. Choose another scoring or {remedy}."
+        )
+
+
+def _n_features(X):
+    shape = getattr(X, "shape", None)
+    return int(shape[1]) if shape is not None and len(shape) == 2 else None
+
+
+def _num_rows(y):
+    return None if y is None else int(y.shape[0])
