@@ -21,7 +21,8 @@ from sklearn.utils.validation import _num_samples, check_is_fitted
 
 from ._version import __version__
 from .training import ModelTrainer
-from .training.persistence import _json_value, library_versions
+from .training._encoding import _json_value
+from .training._versions import library_versions
 
 #: Prefix of the tags easy_mlops sets on a run.
 TAG_PREFIX = "easy_mlops."

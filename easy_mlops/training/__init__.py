@@ -3,9 +3,9 @@
 # License: BSD 3 clause
 
 from .base import BaseTrainingBackend
+from .callable_backend import CallableBackend, DeepLearningBackend, NLPBackend
 from .catalogue import ModelSpec
 from .estimator_backend import EstimatorBackend
-from .callable_backend import CallableBackend, DeepLearningBackend, NLPBackend
 from .exceptions import (
     EasyMLOpsWarning,
     ModelLoadError,

@@ -24,6 +24,7 @@ import numpy as np
 from sklearn.utils import _safe_indexing
 from sklearn.utils.parallel import Parallel, delayed
 
+from .callbacks import end_group_tasks, job_task, job_tasks
 from .progress import notify
 
 __all__ = ["FitOutcome", "run_fits"]
@@ -58,6 +59,7 @@ def run_fits(backend, jobs, problem_type):
     if not jobs:
         return []
     notify(0, len(jobs))
+    tasks, groups = job_tasks(backend, jobs, problem_type)
     outcomes = []
     # Jobs in worker threads cannot record their own warnings; these are
     # recorded here instead, and kept on an outcome of their own.
@@ -74,12 +76,14 @@ def run_fits(backend, jobs, problem_type):
                 job[0],
                 *job[4:6],
                 problem_type,
+                task,
             )
-            for job in jobs
+            for job, task in zip(jobs, tasks, strict=True)
         )
         for outcome in results:
             outcomes.append(outcome)
             notify(len(outcomes), len(jobs), outcome.role)
+    end_group_tasks(groups)
     if from_threads:
         outcomes.append(
             FitOutcome(
@@ -110,35 +114,41 @@ def _recorded_warnings():
         yield caught
 
 
-def _fit_job(backend, X, y, sample_weight, role, train, test, problem_type):
+def _fit_job(backend, X, y, sample_weight, role, train, test, problem_type, task):
     """Fit one model; for a cross-validation fold, score it and drop the model.
 
     Runs in a worker.  A failing fold is recorded; any other failure raises.
+    ``task`` reports the fit to the trainer's callbacks (None: no callbacks).
     """
     outcome = FitOutcome(role, model_type=str(backend.config["model_type"]))
     with _recorded_warnings() as caught:
         try:
             X_fit, y_fit, w_fit = _subset(X, y, sample_weight, train)
-            start = time.perf_counter()
-            model = backend.fit_model(X_fit, y_fit, w_fit, problem_type=problem_type)
-            outcome.fit_seconds_per_row = (time.perf_counter() - start) / len(y_fit)
-            if test is None:
-                outcome.model = model
-            else:
-                classes = np.unique(y_fit) if problem_type == "classification" else None
+            with job_task(task, outcome, X_fit, y_fit, w_fit):
                 start = time.perf_counter()
-                outcome.score = backend._score_model(
-                    model,
-                    *_subset(X, y, sample_weight, test),
-                    problem_type=problem_type,
-                    classes=classes,
+                outcome.model = backend.fit_model(
+                    X_fit, y_fit, w_fit, problem_type=problem_type
                 )
-                seconds = time.perf_counter() - start
-                outcome.predict_seconds_per_row = seconds / len(test)
+                outcome.fit_seconds_per_row = (time.perf_counter() - start) / len(y_fit)
+                if test is not None:
+                    classes = (
+                        np.unique(y_fit) if problem_type == "classification" else None
+                    )
+                    start = time.perf_counter()
+                    outcome.score = backend._score_model(
+                        outcome.model,
+                        *_subset(X, y, sample_weight, test),
+                        problem_type=problem_type,
+                        classes=classes,
+                    )
+                    seconds = time.perf_counter() - start
+                    outcome.predict_seconds_per_row = seconds / len(test)
         except Exception as exc:
             if role != "fold":
                 raise
             outcome.error = f"fold failed with {type(exc).__name__}: {exc}"
+    if test is not None:
+        outcome.model = None  # scored, not sent back from the worker
     outcome.warnings = [(w.category, str(w.message)) for w in caught]
     return outcome
 

@@ -175,6 +175,7 @@ class BaseTrainingBackend(ABC):
         The default does nothing.  Raise ``ValueError`` or ``TypeError`` with
         a message that names the key, what it allows and what it got.
         """
+        return None
 
     def _check_config_keys(self):
         if self.config_keys is not None:
@@ -498,7 +499,6 @@ class BaseTrainingBackend(ABC):
             scoring=self._scoring_name(problem_type),
             note=note,
         )
-
 
 
 def _callable_name(func):

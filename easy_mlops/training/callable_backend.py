@@ -19,6 +19,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _num_samples
 
 from .base import CrossValidationResult
+from .callbacks import propagated_to
 from .estimator_backend import EstimatorBackend, check_scorer_response
 from .exceptions import ModelSaveError
 from .registry import register_backend
@@ -137,7 +138,8 @@ class CallableBackend(EstimatorBackend):
             X = transformer.transform(X)
         model = self.build_estimator(problem_type)
         kwargs = {} if sample_weight is None else {"sample_weight": sample_weight}
-        trained = self.config["train_fn"](model, X, y, self.config, **kwargs)
+        with propagated_to(model):
+            trained = self.config["train_fn"](model, X, y, self.config, **kwargs)
         model = model if trained is None else trained
         return model if transformer is None else TransformedModel(transformer, model)
 

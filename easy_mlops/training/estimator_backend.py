@@ -19,6 +19,7 @@ from sklearn.utils import get_tags
 from .._suggest import did_you_mean
 from . import comparison
 from .base import BaseTrainingBackend
+from .callbacks import propagated_to
 from .label_encoding import EncodedLabelClassifier, unwrap
 from .metrics import summarize_cv
 from .problem_type import PROBLEM_TYPES
@@ -188,13 +189,17 @@ class EstimatorBackend(BaseTrainingBackend):
 
     def fit_model(self, X, y, sample_weight=None, *, problem_type):
         model = self.build_model(problem_type)
-        if sample_weight is None:
-            return model.fit(X, y)
-        key = "sample_weight"
-        if self.preprocessing is not None:
-            # A Pipeline routes fit parameters to a step by its name.
-            key = f"{model.steps[-1][0]}__sample_weight"
-        return model.fit(X, y, **{key: sample_weight})
+        params = {}
+        if sample_weight is not None:
+            key = "sample_weight"
+            if self.preprocessing is not None:
+                # A Pipeline routes fit parameters to a step by its name.
+                key = f"{model.steps[-1][0]}__sample_weight"
+            params[key] = sample_weight
+        # An estimator that supports callbacks reports its own tasks under
+        # the running fit's task.
+        with propagated_to(model):
+            return model.fit(X, y, **params)
 
     def model_name(self, model):
         return type(unwrap(model)).__name__

@@ -3,33 +3,39 @@
 # License: BSD 3 clause
 
 import logging
-import warnings
 from collections.abc import Mapping
-from contextlib import contextmanager
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils import ClassifierTags, RegressorTags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     _num_samples,
-    check_array,
     check_is_fitted,
-    column_or_1d,
     validate_data,
 )
 
 from . import registry
-from .exceptions import EasyMLOpsWarning
-from .label_encoding import unwrap
+from ._config import load_config, validate_config
+from ._fit_data import (
+    check_array_params,
+    check_numeric_columns,
+    check_target_array,
+    check_unique_columns,
+    fitted_state_transaction,
+    plain_target,
+    predict_proba_available,
+    select_columns,
+    warn_identifier_columns,
+)
+from ._legacy import LegacyAPIMixin
+from ._storage import StorageMixin
+from .callbacks import CallbackSupportMixin, trainer_fit, with_callbacks
+from .comparison import is_comparison
 from .metrics import default_score
 from .preprocessing import (
     column_treatment,
-    duplicate_columns,
-    identifier_columns,
     is_dataframe,
-    non_numeric_columns,
     resolve_preprocessing,
 )
 from .settings import SHARED_KEYS, resolve_settings
@@ -40,100 +46,7 @@ __all__ = ["ModelTrainer"]
 logger = logging.getLogger("easy_mlops")
 
 
-def _predict_proba_available(trainer):
-    """Whether ``predict_proba`` can answer, so that ``hasattr`` tells the truth."""
-    if trainer.__sklearn_is_fitted__():
-        return trainer.problem_type_ == "classification" and (
-            trainer.backend_.has_predict_proba(trainer.training_result_.model)
-        )
-    try:
-        backend = trainer._make_backend()
-    except (TypeError, ValueError):
-        return False
-    return "classification" in backend._candidate_problem_types() and (
-        backend.has_predict_proba()
-    )
-
-
-def _check_array_params(backend, preprocessing=None):
-    """``validate_data`` arguments for the models a backend trains.
-
-    A user's transformer in front of the model decides what it takes.
-    """
-    if preprocessing is not None and preprocessing.transformer is not None:
-        from sklearn.utils import get_tags
-
-        tags = get_tags(preprocessing.transformer).input_tags
-    else:
-        tags = backend.input_tags
-    return {
-        "accept_sparse": ("csr", "csc") if tags.sparse else False,
-        "ensure_all_finite": "allow-nan" if tags.allow_nan else True,
-    }
-
-
-def _check_target_array(y):
-    return check_array(
-        column_or_1d(y, warn=True), ensure_2d=False, dtype=None, input_name="y"
-    )
-
-
-def _plain_target(y):
-    """``y`` without pandas-only dtypes, and whether it was categorical.
-
-    Categories become an array of their values, and nullable dtypes without
-    missing values their NumPy dtype (a ``boolean`` target keeps answering in
-    bools).  Being categorical decides the problem type, so it is reported.
-    """
-    dtype = getattr(y, "dtype", None)
-    if isinstance(dtype, pd.CategoricalDtype):
-        return np.asarray(y), True
-    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and not pd.isna(y).any():
-        return np.asarray(y, dtype=getattr(dtype, "numpy_dtype", object)), False
-    return y, False
-
-
-def _check_numeric_columns(X, backend):
-    """Name the non-numeric columns of a DataFrame before NumPy trips on them."""
-    if not is_dataframe(X):
-        return
-    other = non_numeric_columns(X, bool_is_numeric=True)
-    if other:
-        raise ValueError(
-            f"X has non-numeric columns {other}, which backend {backend.name!r} "
-            "cannot take as they are with preprocessing='none'. Set "
-            "preprocessing='auto' (the default) to encode them with skrub, or "
-            "encode them yourself first."
-        )
-
-
-def _check_unique_columns(X):
-    if is_dataframe(X):
-        duplicates = duplicate_columns(X)
-        if duplicates:
-            raise ValueError(
-                f"X has duplicate column names {duplicates}; every column needs a "
-                "name of its own. Rename or drop the duplicates."
-            )
-
-
-def _warn_identifier_columns(X, treatment):
-    """Warn about columns that identify rows: counters, or text unique per row."""
-    treatment = treatment or {}
-    for name in identifier_columns(X):
-        if treatment.get(name) in ("datetime", "dropped"):
-            continue
-        warnings.warn(
-            f"Column {name!r} holds a different value in every row (a row number "
-            "or an identifier), which a model cannot learn from and which may leak "
-            "the row order. Drop it from X (CLI: --id or --drop) unless it carries "
-            "meaning.",
-            EasyMLOpsWarning,
-            stacklevel=5,
-        )
-
-
-class ModelTrainer(BaseEstimator):
+class ModelTrainer(CallbackSupportMixin, StorageMixin, LegacyAPIMixin, BaseEstimator):
     """Train, evaluate and refit a model from a ``training`` config.
 
     ``fit`` resolves the config, picks the backend, detects the problem type,
@@ -401,8 +314,6 @@ class ModelTrainer(BaseEstimator):
         >>> ModelTrainer.from_config({"training": {"cv_folds": 3}}).config
         {'cv_folds': 3}
         """
-        from ..config import validate_config
-
         return cls(validate_config(config))
 
     @classmethod
@@ -435,8 +346,6 @@ class ModelTrainer(BaseEstimator):
         >>> ModelTrainer.from_yaml(path).config
         {'test_size': 0.3}
         """
-        from ..config import load_config
-
         return cls(load_config(path))
 
     # -- fitting ---------------------------------------------------------------
@@ -461,34 +370,10 @@ class ModelTrainer(BaseEstimator):
         """
         return self._fit(X, y, sample_weight)
 
-    def train(self, X, y, sample_weight=None, model_type=None):
-        """Fit and return a JSON-serialisable summary of the run.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : array-like of shape (n_samples,)
-            Target.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-        model_type : str, default=None
-            Catalogue entry for this call only (overrides the parameter and
-            the config, without changing either).
-
-        Returns
-        -------
-        summary : dict
-            :meth:`TrainingRunResult.to_dict` of ``training_result_``: at least
-            ``backend``, ``model_type``, ``model_name``, ``problem_type``,
-            ``metrics``, ``n_samples`` and ``n_features``.
-        """
-        self._fit(X, y, sample_weight, model_type=model_type)
-        return self.training_result_.to_dict()
-
+    @with_callbacks
     def _fit(self, X, y, sample_weight, **overrides):
         target_name = getattr(y, "name", None)
-        y, categorical = _plain_target(y)
+        y, categorical = plain_target(y)
         settings = self._resolve_settings(**overrides)
         by_dtype = categorical and settings["problem_type"] == "auto"
         if by_dtype:
@@ -496,8 +381,13 @@ class ModelTrainer(BaseEstimator):
             settings["problem_type"] = "classification"
         backend = registry.get_backend(settings["backend"])(settings)
         backend.check_config()
-        with _fitted_state_transaction(self):
+        comparing = is_comparison(settings["model_type"])
+        with (
+            fitted_state_transaction(self),
+            trainer_fit(self, comparing=comparing) as callback_fit,
+        ):
             X, y, sample_weight = self._validate_fit_data(backend, X, y, sample_weight)
+            callback_fit.set_data(X, y, sample_weight)
             logger.info(
                 "Training with backend %r, model_type %r on %d rows",
                 backend.name,
@@ -515,7 +405,7 @@ class ModelTrainer(BaseEstimator):
                     result.column_treatment, result.column_reasons = column_treatment(
                         result.model, list(names), X
                     )
-                    _warn_identifier_columns(X, result.column_treatment)
+                    warn_identifier_columns(X, result.column_treatment)
             self.training_result_ = result
             self.problem_type_ = result.problem_type
             self.backend_ = backend
@@ -538,7 +428,7 @@ class ModelTrainer(BaseEstimator):
                 "same number of rows (one target value per row of X)."
             )
         check_target_values(y)
-        _check_unique_columns(X)
+        check_unique_columns(X)
         backend.preprocessing = preprocessing = resolve_preprocessing(
             backend.config["preprocessing"],
             X,
@@ -548,13 +438,13 @@ class ModelTrainer(BaseEstimator):
         if preprocessing is not None and is_dataframe(X):
             # The pipeline takes the raw table; only its columns are recorded.
             validate_data(self, X, skip_check_array=True)
-            y = _check_target_array(y)
+            y = check_target_array(y)
         elif backend.validates_input:
             if preprocessing is None:
-                _check_numeric_columns(X, backend)
+                check_numeric_columns(X, backend)
             try:
                 X, y = validate_data(
-                    self, X, y, **_check_array_params(backend, preprocessing)
+                    self, X, y, **check_array_params(backend, preprocessing)
                 )
             except ValueError as exc:
                 if "Input X contains NaN" not in str(exc):
@@ -566,7 +456,7 @@ class ModelTrainer(BaseEstimator):
         else:
             # Other frameworks take X as given; only its shape is recorded.
             validate_data(self, X, skip_check_array=True)
-            y = _check_target_array(y)
+            y = check_target_array(y)
         return X, y, check_sample_weight(sample_weight, y)
 
     # -- prediction ------------------------------------------------------------
@@ -576,17 +466,17 @@ class ModelTrainer(BaseEstimator):
         backend = self.backend_
         names = getattr(self, "feature_names_in_", None)
         if self.training_result_.preprocessing and names is not None:
-            return _select_columns(X, names)
+            return select_columns(X, names)
         if names is not None and is_dataframe(X):
             # The same columns in another order are matched by name; any other
             # difference is scikit-learn's feature-names error.
             if sorted(map(str, X.columns)) == sorted(map(str, names)):
-                X = _select_columns(X, names)
+                X = select_columns(X, names)
         if not backend.validates_input:
             validate_data(self, X, reset=False, skip_check_array=True)
             return X
         return validate_data(
-            self, X, reset=False, **_check_array_params(backend, backend.preprocessing)
+            self, X, reset=False, **check_array_params(backend, backend.preprocessing)
         )
 
     def predict(self, X):
@@ -605,7 +495,7 @@ class ModelTrainer(BaseEstimator):
         X = self._validate_predict_data(X)
         return self.backend_.predict(self.training_result_.model, X)
 
-    @available_if(_predict_proba_available)
+    @available_if(predict_proba_available)
     def predict_proba(self, X):
         """Class probabilities of the final model.
 
@@ -664,249 +554,6 @@ class ModelTrainer(BaseEstimator):
         check_is_fitted(self)
         return self.training_result_.problem_type_reason
 
-    # -- the make-mlops-easy 0.4 API ---------------------------------------------
-
-    @property
-    def model(self):
-        """The fitted model used for prediction (read-only).
-
-        Kept for code written against make-mlops-easy 0.4; the same object as
-        ``training_result_.model``.  Raises ``NotFittedError`` before fit.
-        """
-        check_is_fitted(self)
-        return self.training_result_.model
-
-    @property
-    def metrics(self):
-        """The metrics of the last fit, a dict (read-only).
-
-        Kept for code written against make-mlops-easy 0.4; the same dict as
-        ``training_result_.metrics``.  Raises ``NotFittedError`` before fit.
-        """
-        check_is_fitted(self)
-        return self.training_result_.metrics
-
-    def detect_problem_type(self, y):
-        """Return ``"classification"`` or ``"regression"`` for a target.
-
-        The answer ``fit`` would act on: an explicit ``problem_type``, else a
-        ``model_type`` that does one problem type only, else the configured
-        backend's ``detect_problem_type`` hook.  Usable before fit.
-
-        Parameters
-        ----------
-        y : array-like of shape (n_samples,)
-            Target.
-
-        Returns
-        -------
-        problem_type : {"classification", "regression"}
-
-        Examples
-        --------
-        >>> from easy_mlops import ModelTrainer
-        >>> ModelTrainer().detect_problem_type([0.5, 1.7, 2.2, 3.9])
-        'regression'
-        """
-        y, categorical = _plain_target(y)
-        check_target_values(y, min_rows=1, purpose="detect a problem type")
-        backend = self._make_backend()
-        if categorical and backend.config["problem_type"] == "auto":
-            return "classification"
-        return backend._resolve_problem_type(column_or_1d(y))[0]
-
-    def select_model(self, problem_type, model_type):
-        """The unfitted estimator the catalogue maps to.
-
-        Parameters
-        ----------
-        problem_type : {"classification", "regression"}
-            Problem type to build for.
-        model_type : str
-            Catalogue entry of the configured backend.
-
-        Returns
-        -------
-        estimator : estimator instance
-            Unfitted, with the catalogue's and ``model_params``' parameters
-            and ``random_state``.  (For ``xgboost`` classification, training
-            wraps it to accept any labels.)
-
-        Raises
-        ------
-        ValueError
-            If ``model_type`` is unknown or does not do ``problem_type``.
-
-        Examples
-        --------
-        >>> from easy_mlops import ModelTrainer
-        >>> ModelTrainer().select_model("classification", "logistic_regression")
-        LogisticRegression(max_iter=1000, random_state=42)
-        """
-        backend = self._make_backend(model_type=model_type, problem_type=problem_type)
-        backend.check_config()
-        return unwrap(backend.build_estimator(problem_type))
-
-    def split_data(self, X, y):
-        """Split off the hold-out exactly as :meth:`fit` does.
-
-        Shuffled with ``random_state`` and stratified for classification.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data.
-        y : array-like of shape (n_samples,)
-            Target.
-
-        Returns
-        -------
-        X_train, X_test, y_train, y_test
-            The test members are None when ``test_size`` is 0 or the data is
-            too small for a hold-out.
-
-        Raises
-        ------
-        ValueError
-            If the problem type is not known yet: the trainer is not fitted
-            and ``problem_type`` is ``"auto"``.
-        """
-        if self.__sklearn_is_fitted__():
-            problem_type = self.problem_type_
-        else:
-            problem_type = self._resolve_settings()["problem_type"]
-        if problem_type == "auto":
-            raise ValueError(
-                "split_data needs the problem type, which is not known yet: fit "
-                "the trainer first or set problem_type='classification' or "
-                "'regression'."
-            )
-        split = self._make_backend().split_data(
-            X, column_or_1d(y), problem_type=problem_type
-        )
-        return split.X_train, split.X_test, split.y_train, split.y_test
-
-    # -- persistence -----------------------------------------------------------
-
-    def save_model(self, path, *, format="joblib", signing_key=None):
-        """Save the fitted trainer to one self-contained, version-checked file.
-
-        The file holds the final model (stored by the backend's
-        ``save_model`` hook), the trainer's fitted state and a manifest:
-        library versions, backend, model type, problem type, classes, feature
-        names, metrics, the resolved config and SHA-256 checksums.  The write
-        is atomic: on any failure the file previously at ``path`` is intact.
-
-        Parameters
-        ----------
-        path : str or path-like
-            Target file; missing parent directories are created.
-        format : {"joblib", "skops"}, default="joblib"
-            ``"skops"`` stores no pickle: the model with skops
-            (``pip install "easy-mlops[secure]"``) and the state as JSON, so
-            loading rebuilds only trusted types.  For scikit-learn-family
-            backends.  ``"joblib"`` pickles, and loading a pickle runs code
-            from the file: load those only from sources you trust.
-        signing_key : str or bytes, default=None
-            Sign the file with HMAC-SHA256 under this secret, so that
-            ``load_model`` with the key refuses a file changed or made by
-            anyone without it.  Defaults to the environment variable
-            ``EASY_MLOPS_SIGNING_KEY`` when that is set and not empty.
-
-        Returns
-        -------
-        path : pathlib.Path
-            Where the model was written.
-
-        Raises
-        ------
-        sklearn.exceptions.NotFittedError
-            If the trainer is not fitted.
-        ModelSaveError
-            If a config value cannot be stored (the message names the key),
-            the backend fails to write the model, or the path cannot be
-            written (the message names it).
-
-        Examples
-        --------
-        >>> import tempfile, pathlib
-        >>> from sklearn.datasets import load_iris
-        >>> from easy_mlops.training import ModelTrainer, load_model
-        >>> X, y = load_iris(return_X_y=True)
-        >>> trainer = ModelTrainer(model_type="logistic_regression").fit(X, y)
-        >>> folder = tempfile.mkdtemp()
-        >>> path = trainer.save_model(pathlib.Path(folder) / "iris.model")
-        >>> (load_model(path).predict(X) == trainer.predict(X)).all()
-        np.True_
-        """
-        from .persistence import save_model
-
-        return save_model(self, path, format=format, signing_key=signing_key)
-
-    def load_model(
-        self, path, *, secure=False, trusted=None, signing_key=None, **limits
-    ):
-        """Load a saved model into this trainer and return it.
-
-        Parameters, settings and fitted state all come from the file (the
-        backend recorded there, not this instance's); ``manifest_`` holds its
-        manifest.  The module-level :func:`easy_mlops.training.load_model`
-        returns a new trainer instead.
-
-        Parameters
-        ----------
-        path : str or path-like
-            A file written by :meth:`save_model`.
-        secure : bool, default=False
-            Load only ``format="skops"`` files, which hold no pickle; any
-            other file is refused before it is read.
-        trusted : str or list of str, default=None
-            For skops files: types to trust after review.
-        signing_key : str or bytes, default=None
-            Load only files signed with this key (default: the environment
-            variable ``EASY_MLOPS_SIGNING_KEY``).
-        **limits
-            ``max_member_bytes`` and ``max_compression_ratio``, as for
-            :func:`easy_mlops.training.load_model`.
-
-        Returns
-        -------
-        self : ModelTrainer
-            Fitted and ready to predict.
-
-        Raises
-        ------
-        ModelLoadError
-            If the file is missing, truncated, corrupted, not an artifact,
-            from a newer format, over the size limits, refused by ``secure``
-            or ``signing_key``, or needs a backend that is not registered.
-        """
-        from .persistence import load_model
-
-        loaded = load_model(
-            path, secure=secure, trusted=trusted, signing_key=signing_key, **limits
-        )
-        state = vars(self)
-        state.clear()
-        state.update(vars(loaded))
-        return self
-
-    def __getstate__(self):
-        state = super().__getstate__()
-        if self.__sklearn_is_fitted__():
-            from .persistence import library_versions
-
-            state["_library_versions"] = library_versions(self.training_result_.model)
-        return state
-
-    def __setstate__(self, state):
-        recorded = state.pop("_library_versions", None)
-        super().__setstate__(state)
-        if recorded is not None:
-            from .persistence import warn_on_version_changes
-
-            warn_on_version_changes(recorded, "This unpickled ModelTrainer")
-
     # -- scikit-learn protocol -------------------------------------------------
 
     def __sklearn_is_fitted__(self):
@@ -945,54 +592,3 @@ class ModelTrainer(BaseEstimator):
                 "regression": "regressor",
             }[problem_types[0]]
         return tags
-
-
-def _select_columns(X, names):
-    """The columns of a raw table that the model was fitted on, in fit order.
-
-    Columns are matched by name: their order may differ and extra columns are
-    left out.  A missing column is an error naming it.
-    """
-    names = [str(name) for name in names]
-    if not is_dataframe(X):
-        raise ValueError(
-            f"This ModelTrainer was fitted on a table with columns {names}; pass "
-            f"a pandas or polars DataFrame with those columns, not "
-            f"{type(X).__name__}."
-        )
-    _check_unique_columns(X)
-    present = {str(column) for column in X.columns}
-    missing = [name for name in names if name not in present]
-    if missing:
-        raise ValueError(
-            f"X is missing the column(s) {missing}, which the model was trained "
-            f"on. Columns needed: {names}."
-        )
-    if hasattr(X, "loc"):
-        by_name = {str(column): column for column in X.columns}
-        return X.loc[:, [by_name[name] for name in names]]
-    return X.select(names)
-
-
-def _is_fitted_attribute(name):
-    return name.endswith("_") and not name.startswith("__")
-
-
-@contextmanager
-def _fitted_state_transaction(estimator):
-    """Start fit from a clean slate; on failure put the old fitted state back.
-
-    A failed fit therefore leaves exactly the state from before it, never a
-    mix of old and new attributes.
-    """
-    state = vars(estimator)
-    saved = {name: value for name, value in state.items() if _is_fitted_attribute(name)}
-    for name in saved:
-        del state[name]
-    try:
-        yield
-    except BaseException:
-        for name in [name for name in state if _is_fitted_attribute(name)]:
-            del state[name]
-        state.update(saved)
-        raise

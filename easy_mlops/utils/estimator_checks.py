@@ -21,6 +21,7 @@ import numpy as np
 
 __all__ = ["check_backend"]
 
+
 def check_backend(backend_class, *, config=None):
     """Check that a backend class honours the training-backend contract.
 
@@ -93,10 +94,11 @@ def _check_overrides(backend_class, base, hooks):
         if name.startswith("_") or name in hooks or not callable(value):
             continue
         owner = next(c for c in backend_class.__mro__ if name in vars(c))
+        instead = " (check_backend_config for a config check)"
         assert owner is base, (
             f"{owner.__qualname__}.{name} overrides a method of the backend flow, "
             f"which is not a hook. Override one of {sorted(hooks)} instead"
-            + (" (check_backend_config for a config check)." if name == "check_config" else ".")
+            f"{instead if name == 'check_config' else ''}."
         )
 
 

@@ -1,0 +1,263 @@
+"""How a trainer's state becomes the members of an artifact, and back.
+
+``format="joblib"`` pickles the trainer without its model (config functions
+that cannot be imported go by value, with cloudpickle); ``format="skops"``
+writes the state as JSON and the model with skops.  The archive around these
+members, its manifest and its checks live in
+:mod:`easy_mlops.training.persistence`.
+"""
+
+# License: BSD 3 clause
+
+import io
+import json
+import pickle
+import types
+
+import joblib
+import numpy as np
+
+from .exceptions import ModelLoadError, ModelSaveError
+from .trainer import ModelTrainer
+
+__all__ = []
+
+
+def _config_record(config, format):
+    """The resolved config as JSON (callables by import path), and the keys
+    whose values must be pickled by value.
+
+    A lambda, a nested function or a function of a script's ``__main__``
+    cannot be unpickled by reference in another process; format='joblib'
+    stores such values by value (cloudpickle).  Raises ModelSaveError naming
+    the key whose value cannot be stored at all.
+    """
+    record, by_value = {}, []
+    for key, value in config.items():
+        if format == "joblib" and _needs_by_value(value):
+            try:
+                _cloudpickle().dumps(value)
+            except Exception as exc:
+                raise ModelSaveError(
+                    f"Cannot save: the config key {key!r} holds {value!r}, which "
+                    f"cannot be pickled even by value ({type(exc).__name__}: "
+                    f"{exc}). Pass a value without open files, locks or "
+                    "connections."
+                ) from None
+            by_value.append(key)
+        record[key] = _json_value(value)
+    return record, by_value
+
+
+class _ReferenceCheck(pickle.Pickler):
+    """A pickler that notes references to functions and classes of ``__main__``.
+
+    Those pickle by reference but load only in the very script that saved
+    them.
+    """
+
+    refers_to_main = False
+
+    def reducer_override(self, obj):
+        if (
+            isinstance(obj, (type, types.FunctionType))
+            and getattr(obj, "__module__", None) == "__main__"
+        ):
+            self.refers_to_main = True
+        return NotImplemented
+
+
+def _needs_by_value(value):
+    checker = _ReferenceCheck(io.BytesIO())
+    try:
+        checker.dump(value)
+    except Exception:
+        return True
+    return checker.refers_to_main
+
+
+def _cloudpickle():
+    # joblib needs cloudpickle: recent releases depend on it, older ones
+    # carry their own copy, so one of the two is always there.
+    try:
+        import cloudpickle
+    except ImportError:
+        from joblib.externals import cloudpickle
+    return cloudpickle
+
+
+def _json_value(value):
+    if callable(value):
+        module = getattr(value, "__module__", "?")
+        return f"{module}:{getattr(value, '__qualname__', repr(value))}"
+    if isinstance(value, dict):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return repr(value)
+
+
+def _trainer_pickle(trainer, by_value):
+    # The state, not the trainer: the manifest already records the versions
+    # that the trainer's own pickling would add.
+    detached = (type(trainer), vars(_without_model(trainer)))
+    buffer = io.BytesIO()
+    try:
+        if by_value:
+            # cloudpickle pickles importable objects by reference too, and
+            # its stream is a plain pickle, which joblib.load reads.
+            buffer.write(_cloudpickle().dumps(detached))
+        else:
+            joblib.dump(detached, buffer)
+    except Exception as exc:
+        raise ModelSaveError(
+            f"Cannot pickle the trainer's fitted state: {type(exc).__name__}: {exc}"
+        ) from exc
+    return buffer.getvalue()
+
+
+def _without_model(trainer):
+    """A shallow copy of the trainer whose result holds no model."""
+    from dataclasses import replace
+
+    detached = object.__new__(type(trainer))
+    detached.__dict__.update(vars(trainer))
+    detached.training_result_ = replace(trainer.training_result_, model=None)
+    detached.__dict__.pop("manifest_", None)
+    return detached
+
+
+def _state_json(trainer):
+    params = trainer.get_params(deep=False)
+    state = {
+        "params": params,
+        "config": trainer.backend_.config,
+        "result": trainer.training_result_.to_dict(),
+        "n_features_in_": getattr(trainer, "n_features_in_", None),
+        "feature_names_in_": _json_list(getattr(trainer, "feature_names_in_", None)),
+    }
+    for key, value in trainer.backend_.config.items():
+        try:
+            json.dumps(value, allow_nan=True)
+        except (TypeError, ValueError):
+            raise ModelSaveError(
+                f"format='skops' stores the trainer's settings as JSON, and the "
+                f"config key {key!r} holds {value!r}, which JSON cannot represent "
+                "(a function, say). Use format='joblib', or a value JSON can hold "
+                "(a scorer name instead of a scorer function)."
+            ) from None
+    try:
+        return json.dumps(state, allow_nan=True).encode()
+    except (TypeError, ValueError) as exc:
+        raise ModelSaveError(
+            "format='skops' stores the trainer's settings as JSON, and they hold a "
+            f"value JSON cannot represent ({exc}). Use format='joblib'."
+        ) from None
+
+
+def _json_list(values):
+    return None if values is None else [_json_value(v) for v in values]
+
+
+def _skops_dumps(model, backend):
+    if not backend.validates_input:
+        raise ModelSaveError(
+            f"format='skops' stores scikit-learn-family models; backend "
+            f"{backend.name!r} trains other models. Use format='joblib'."
+        )
+    try:
+        import skops.io
+    except ImportError:
+        raise ImportError(
+            "format='skops' needs the optional package 'skops'. Install it with: "
+            'pip install "easy-mlops[secure]"'
+        ) from None
+    return skops.io.dumps(model)
+
+
+def _unpickle(data, path):
+    try:
+        cls, state = joblib.load(io.BytesIO(data))
+        trainer = object.__new__(cls)
+        trainer.__dict__.update(state)
+        return trainer
+    except Exception as exc:
+        raise ModelLoadError(
+            f"Cannot rebuild the trainer stored in {path}: {type(exc).__name__}: "
+            f"{exc}. If it names a module or function, make it importable (the "
+            "functions of a callable backend must be importable where the model is "
+            "loaded)."
+        ) from None
+
+
+def _trainer_from_json(data, backend_class, path):
+    try:
+        return _rebuild_from_json(data, backend_class)
+    except Exception as exc:
+        # The JSON comes from the file: any failure to rebuild from it
+        # (KeyError, TypeError, ValueError, ...) means it was damaged or edited.
+        raise ModelLoadError(
+            f"{path} has a damaged trainer.json ({type(exc).__name__}: {exc}); "
+            "it does not hold the state easy_mlops writes. Restore the file from "
+            "a backup or save the model again."
+        ) from None
+
+
+def _rebuild_from_json(data, backend_class):
+    from .result import TrainingRunResult
+
+    state = json.loads(data)
+    trainer = ModelTrainer(**state["params"])
+    result = dict(state["result"])
+    if result["classes"] is not None:
+        result["classes"] = np.asarray(result["classes"])
+    result["cv_scores"] = [np.nan if s is None else s for s in result["cv_scores"]]
+    trainer.training_result_ = TrainingRunResult(model=None, **result)
+    trainer.problem_type_ = result["problem_type"]
+    trainer.backend_ = backend_class(state["config"])
+    if result["classes"] is not None:
+        trainer.classes_ = result["classes"]
+    if state["n_features_in_"] is not None:
+        trainer.n_features_in_ = state["n_features_in_"]
+    if state["feature_names_in_"] is not None:
+        trainer.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
+    return trainer
+
+
+def _skops_loads(data, trusted, path):
+    try:
+        import skops.io
+    except ImportError:
+        raise ImportError(
+            f"{path} was saved with format='skops', which needs the optional "
+            "package 'skops'. Install it with: pip install \"easy-mlops[secure]\""
+        ) from None
+    try:
+        untrusted = [
+            t for t in skops.io.get_untrusted_types(data=data) if t not in trusted
+        ]
+    except Exception as exc:
+        raise _damaged_skops(path, exc) from None
+    if untrusted:
+        raise ModelLoadError(
+            f"{path} contains types that are not trusted by default: {untrusted}. "
+            "Review them; if you trust them, load with "
+            f"load_model(path, trusted={untrusted!r})."
+        )
+    try:
+        return skops.io.loads(data, trusted=trusted or None)
+    except Exception as exc:
+        raise _damaged_skops(path, exc) from None
+
+
+def _damaged_skops(path, exc):
+    # skops reads the member's own JSON schema; an edited one fails anywhere
+    # in it (KeyError, TypeError, ValueError, BadZipFile, ...).
+    return ModelLoadError(
+        f"{path} has a damaged skops model member ({type(exc).__name__}: {exc}). "
+        "Restore the file from a backup or save the model again."
+    )

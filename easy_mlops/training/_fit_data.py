@@ -1,0 +1,180 @@
+"""What ``ModelTrainer`` checks and prepares around a fit and a prediction.
+
+The data checks that come before any work (targets, column names, numeric
+columns, identifier columns), the arguments of ``validate_data`` for a
+backend's models, matching a table's columns by name, and the transaction
+that leaves no half-fitted state when a fit fails.
+"""
+
+# License: BSD 3 clause
+
+import warnings
+from contextlib import contextmanager
+
+import numpy as np
+import pandas as pd
+from sklearn.utils.validation import check_array, column_or_1d
+
+from .exceptions import EasyMLOpsWarning
+from .preprocessing import (
+    duplicate_columns,
+    identifier_columns,
+    is_dataframe,
+    non_numeric_columns,
+)
+
+__all__ = [
+    "check_array_params",
+    "check_numeric_columns",
+    "check_target_array",
+    "check_unique_columns",
+    "fitted_state_transaction",
+    "plain_target",
+    "predict_proba_available",
+    "select_columns",
+    "warn_identifier_columns",
+]
+
+
+def predict_proba_available(trainer):
+    """Whether ``predict_proba`` can answer, so that ``hasattr`` tells the truth."""
+    if trainer.__sklearn_is_fitted__():
+        return trainer.problem_type_ == "classification" and (
+            trainer.backend_.has_predict_proba(trainer.training_result_.model)
+        )
+    try:
+        backend = trainer._make_backend()
+    except (TypeError, ValueError):
+        return False
+    return "classification" in backend._candidate_problem_types() and (
+        backend.has_predict_proba()
+    )
+
+
+def check_array_params(backend, preprocessing=None):
+    """``validate_data`` arguments for the models a backend trains.
+
+    A user's transformer in front of the model decides what it takes.
+    """
+    if preprocessing is not None and preprocessing.transformer is not None:
+        from sklearn.utils import get_tags
+
+        tags = get_tags(preprocessing.transformer).input_tags
+    else:
+        tags = backend.input_tags
+    return {
+        "accept_sparse": ("csr", "csc") if tags.sparse else False,
+        "ensure_all_finite": "allow-nan" if tags.allow_nan else True,
+    }
+
+
+def check_target_array(y):
+    return check_array(
+        column_or_1d(y, warn=True), ensure_2d=False, dtype=None, input_name="y"
+    )
+
+
+def plain_target(y):
+    """``y`` without pandas-only dtypes, and whether it was categorical.
+
+    Categories become an array of their values, and nullable dtypes without
+    missing values their NumPy dtype (a ``boolean`` target keeps answering in
+    bools).  Being categorical decides the problem type, so it is reported.
+    """
+    dtype = getattr(y, "dtype", None)
+    if isinstance(dtype, pd.CategoricalDtype):
+        return np.asarray(y), True
+    if isinstance(dtype, pd.api.extensions.ExtensionDtype) and not pd.isna(y).any():
+        return np.asarray(y, dtype=getattr(dtype, "numpy_dtype", object)), False
+    return y, False
+
+
+def check_numeric_columns(X, backend):
+    """Name the non-numeric columns of a DataFrame before NumPy trips on them."""
+    if not is_dataframe(X):
+        return
+    other = non_numeric_columns(X, bool_is_numeric=True)
+    if other:
+        raise ValueError(
+            f"X has non-numeric columns {other}, which backend {backend.name!r} "
+            "cannot take as they are with preprocessing='none'. Set "
+            "preprocessing='auto' (the default) to encode them with skrub, or "
+            "encode them yourself first."
+        )
+
+
+def check_unique_columns(X):
+    if is_dataframe(X):
+        duplicates = duplicate_columns(X)
+        if duplicates:
+            raise ValueError(
+                f"X has duplicate column names {duplicates}; every column needs a "
+                "name of its own. Rename or drop the duplicates."
+            )
+
+
+def warn_identifier_columns(X, treatment):
+    """Warn about columns that identify rows: counters, or text unique per row."""
+    treatment = treatment or {}
+    for name in identifier_columns(X):
+        if treatment.get(name) in ("datetime", "dropped"):
+            continue
+        warnings.warn(
+            f"Column {name!r} holds a different value in every row (a row number "
+            "or an identifier), which a model cannot learn from and which may leak "
+            "the row order. Drop it from X (CLI: --id or --drop) unless it carries "
+            "meaning.",
+            EasyMLOpsWarning,
+            stacklevel=5,
+        )
+
+
+def select_columns(X, names):
+    """The columns of a raw table that the model was fitted on, in fit order.
+
+    Columns are matched by name: their order may differ and extra columns are
+    left out.  A missing column is an error naming it.
+    """
+    names = [str(name) for name in names]
+    if not is_dataframe(X):
+        raise ValueError(
+            f"This ModelTrainer was fitted on a table with columns {names}; pass "
+            f"a pandas or polars DataFrame with those columns, not "
+            f"{type(X).__name__}."
+        )
+    check_unique_columns(X)
+    present = {str(column) for column in X.columns}
+    missing = [name for name in names if name not in present]
+    if missing:
+        raise ValueError(
+            f"X is missing the column(s) {missing}, which the model was trained "
+            f"on. Columns needed: {names}."
+        )
+    if hasattr(X, "loc"):
+        by_name = {str(column): column for column in X.columns}
+        return X.loc[:, [by_name[name] for name in names]]
+    return X.select(names)
+
+
+def _is_fitted_attribute(name):
+    return name.endswith("_") and not name.startswith("__")
+
+
+@contextmanager
+def fitted_state_transaction(estimator):
+    """Start fit from a clean slate; on failure put the old fitted state back.
+
+    A failed fit therefore leaves exactly the state from before it, never a
+    mix of old and new attributes.
+    """
+    state = vars(estimator)
+    saved = {name: value for name, value in state.items() if _is_fitted_attribute(name)}
+    for name in saved:
+        del state[name]
+    try:
+        yield
+    except BaseException:
+        for name in [name for name in state if _is_fitted_attribute(name)]:
+            del state[name]
+        state.update(saved)
+        raise
