@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from benchmarks.callbacks import callback_overhead
 from benchmarks.data import synthetic_classification
 from benchmarks.handwritten import fit_by_hand
 from benchmarks.timing import compare, cpu_timed, pair_values, spread, timed
@@ -610,4 +611,5 @@ CASES = {
     "grid_search": grid_search,
     "dask_cluster": dask_cluster,
     "tracking_overhead": tracking_overhead,
+    "callback_overhead": callback_overhead,
 }

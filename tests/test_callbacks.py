@@ -304,3 +304,15 @@ def test_without_the_callback_api_set_callbacks_is_absent():
     assert done.returncode == 0, done.stderr
     assert "scikit-learn>=1.9" in done.stdout
     assert "[" in done.stdout.splitlines()[-1]
+
+
+def test_a_saved_model_keeps_no_callbacks(iris, tmp_path):
+    from easy_mlops.training import load_model
+
+    recorder = Recorder()
+    trainer = ModelTrainer(model_type="logistic_regression", cv_folds=0)
+    path = trainer.set_callbacks(recorder).fit(*iris).save_model(tmp_path / "m")
+    loaded = load_model(path)
+    assert not hasattr(loaded, "_skl_callbacks")
+    assert hasattr(trainer, "_skl_callbacks")  # the trainer itself keeps them
+    np.testing.assert_array_equal(loaded.predict(iris[0]), trainer.predict(iris[0]))

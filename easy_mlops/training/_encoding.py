@@ -128,6 +128,8 @@ def _without_model(trainer):
     detached.__dict__.update(vars(trainer))
     detached.training_result_ = replace(trainer.training_result_, model=None)
     detached.__dict__.pop("manifest_", None)
+    # Callbacks observe a fit (a progress bar, a monitor): not part of a model.
+    detached.__dict__.pop("_skl_callbacks", None)
     return detached
 
 
