@@ -254,8 +254,14 @@ def load_model(
 def _split_pipeline(estimator, format):
     """The Pipeline and its ModelTrainer; ``(None, estimator)`` for a trainer."""
     steps = getattr(estimator, "steps", None)
-    if steps is None or isinstance(estimator, ModelTrainer):
+    if isinstance(estimator, ModelTrainer):
         return None, estimator
+    if steps is None:
+        raise ModelSaveError(
+            "save_model takes a fitted ModelTrainer, or a Pipeline whose last step "
+            f"is one; got {type(estimator).__name__}. Wrap the estimator in a "
+            "ModelTrainer, or save it with joblib.dump."
+        )
     last = steps[-1][1]
     if not isinstance(last, ModelTrainer):
         raise ModelSaveError(
@@ -355,6 +361,11 @@ def _manifest(trainer, serializer, config_record, by_value, members):
         "feature_names": _json_list(feature_names),
         "n_features": getattr(trainer, "n_features_in_", None),
         "metrics": result.to_dict()["metrics"],
+        # What a reader needs to feed the model a raw table, without loading it.
+        "target_name": result.target_name,
+        "id_columns": list(result.id_columns),
+        "preprocessing": result.preprocessing,
+        "column_treatment": result.column_treatment,
         "config": config_record,
         "by_value": by_value,
         "sha256": {
