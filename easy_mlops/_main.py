@@ -1,7 +1,9 @@
 """The ``easy-mlops`` command line: train, predict, evaluate, backends, init.
 
-It needs the ``cli`` extra (click, rich, and pyarrow for Parquet); importing
-``easy_mlops`` never imports this module.
+Its helpers live in ``_cli_data`` (reading tables, matching columns),
+``_cli_output`` (tables), ``_cli_progress`` (the progress bar, a scikit-learn
+callback) and ``_cli_tracking`` (MLflow); importing ``easy_mlops`` never
+imports any of them.
 """
 
 # License: BSD 3 clause
@@ -14,11 +16,33 @@ import os
 import re
 import sys
 import traceback
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
+from ._cli_data import (
+    check_output_path,
+    demo_frame,
+    features_for,
+    final_step,
+    load_model,
+    read,
+    target_like_training,
+)
+from ._cli_output import (
+    columns_table,
+    leaderboard_table,
+    metric_sources,
+    metrics_table,
+    unique,
+    warning_messages,
+)
+from ._cli_progress import progress_bar
+from ._cli_tracking import (
+    failed_fit_tracked,
+    log_tracked_run,
+    tracking_options,
+)
 from ._suggest import closest_match
 from ._version import __version__
 
@@ -33,9 +57,6 @@ DEFAULT_CONFIG_PATH = "easy-mlops.yaml"
 # optional package.  They end the command with status 2 and one message.
 # (A ModelLoadError or ModelSaveError is a ValueError or OSError.)
 _USER_ERRORS = (ValueError, OSError, ImportError, TypeError)
-#: Exit status of ``train --track`` when the model is saved but the tracking
-#: store could not be reached or did not take the run.
-TRACKING_FAILED_STATUS = 3
 
 
 def _user_command(command):
@@ -82,41 +103,6 @@ def _error_text(exc):
     return str(exc)
 
 
-# -- tracking ------------------------------------------------------------------
-
-
-def _tracking_options(command):
-    """``--track`` and its settings; they win over the config's ``tracking:``."""
-    options = [
-        click.option(
-            "--track/--no-track",
-            "enabled",
-            default=None,
-            help="Record the run with MLflow (the mlflow extra).  [default: the "
-            "config's tracking.enabled, else off]",
-        ),
-        click.option(
-            "--tracking-uri",
-            metavar="URI",
-            help="MLflow tracking store; implies --track.  [default: the "
-            "config's tracking.tracking_uri, else MLFLOW_TRACKING_URI, else "
-            "sqlite:///mlflow.db]",
-        ),
-        click.option(
-            "--experiment", metavar="NAME", help="MLflow experiment; implies --track."
-        ),
-        click.option(
-            "--register",
-            "register_as",
-            metavar="NAME",
-            help="Register the model as NAME in the Model Registry; implies --track.",
-        ),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
 class _ModelSource(click.ParamType):
     """A model file, or an MLflow model URI such as ``runs:/<id>/model``."""
 
@@ -128,55 +114,6 @@ class _ModelSource(click.ParamType):
             return value
         file = click.Path(exists=True, dir_okay=False, path_type=Path)
         return file.convert(value, param, ctx)
-
-
-@contextmanager
-def _failed_fit_tracked(tracked, trainer, X, y):
-    """With tracking on, record a fit that raises as a FAILED run."""
-    from . import tracking
-
-    if not tracked["enabled"]:
-        yield
-        return
-    try:
-        yield
-    except Exception as exc:
-        settings = {k: tracked[k] for k in tracking.SETTING_KEYWORDS}
-        settings.pop("register_as")
-        try:
-            tracking.log_failed_fit(trainer, exc, X, y, **settings)
-        except tracking.TrackingError as error:
-            click.echo(f"Note: the failed fit was not recorded: {error}", err=True)
-        raise
-
-
-def _log_tracked_run(tracked, trainer, X, y, saved, report_dir, out):
-    """Send the run; if the store fails, say so in one line and exit 3."""
-    from . import tracking
-
-    settings = {k: tracked[k] for k in tracking.SETTING_KEYWORDS}
-    try:
-        run = tracking.log_run(
-            trainer, X, y, artifact=saved, report=report_dir, **settings
-        )
-    except tracking.TrackingError as exc:
-        click.echo(click.style("Error: ", fg="red", bold=True), err=True, nl=False)
-        click.echo(f"{exc} The model is saved in {saved}.", err=True)
-        sys.exit(TRACKING_FAILED_STATUS)
-    out.print(f"Run {run.run_id} recorded in {run.tracking_uri}.", markup=False)
-    if run.registered_version is not None:
-        out.print(
-            f"Registered as {run.registered_model!r}, version "
-            f"{run.registered_version}.",
-            markup=False,
-        )
-    # A store named in the config or on the command line is not MLflow's default.
-    store = tracked["tracking_uri"] and f"MLFLOW_TRACKING_URI={run.tracking_uri} "
-    out.print(
-        f"Serve it with: {store or ''}mlflow models serve -m {run.model_uri} "
-        "--env-manager local",
-        markup=False,
-    )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -277,7 +214,7 @@ def _reading_options(command):
     help="Also write metrics.json, plots and index.html to this directory.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
-@_tracking_options
+@tracking_options
 @_user_command
 def train(
     data,
@@ -328,10 +265,10 @@ def train(
         register_as=register_as,
     )
     if data is None:
-        table = Table(_demo_frame(), "the bundled breast-cancer demo data")
+        table = Table(demo_frame(), "the bundled breast-cancer demo data")
         target = target or "diagnosis"
     else:
-        table = _read(data, na_values, encoding)
+        table = read(data, na_values, encoding)
     target = split_columns(table, target=target, ids=ids, drop=drop)
     drop_missing_targets(table, target)
     frame = table.frame
@@ -344,7 +281,8 @@ def train(
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with _progress_bar(quiet), _failed_fit_tracked(tracked, trainer, X, y):
+        tracked_fit = failed_fit_tracked(tracked, trainer, X, y)
+        with progress_bar(trainer, quiet=quiet), tracked_fit:
             trainer.fit(X, y)
     result = trainer.training_result_
     result.target_name = target
@@ -359,18 +297,18 @@ def train(
         markup=False,
     )
     if result.column_treatment:
-        out.print(_columns_table(result))
+        out.print(columns_table(result))
     if result.leaderboard:
-        out.print(_leaderboard_table(result))
+        out.print(leaderboard_table(result))
     skipped = list(result.skipped)
     if result.metrics:
-        out.print(_metrics_table(result.metrics, _metric_sources(result)))
+        out.print(metrics_table(result.metrics, metric_sources(result)))
     else:
         why = " ".join(skipped) or "test_size and cv_folds turn both off."
         out.print(f"No metrics: {why}", markup=False)
         skipped = []
-    messages = [m for m in _warning_messages(caught) if m not in result.skipped]
-    for note in _unique([*table.notes, *skipped, *messages]):
+    messages = [m for m in warning_messages(caught) if m not in result.skipped]
+    for note in unique([*table.notes, *skipped, *messages]):
         out.print(f"[yellow]Note:[/yellow] {escape(note)}")
     saved = trainer.save_model(output)
     out.print(f"Model saved to {saved}", markup=False)
@@ -383,7 +321,7 @@ def train(
             out.print(f"[yellow]Note:[/yellow] {escape(note)}")
         out.print(f"Report written to {report.index}", markup=False)
     if tracked["enabled"]:
-        _log_tracked_run(tracked, trainer, X, y, saved, report_dir, out)
+        log_tracked_run(tracked, trainer, X, y, saved, report_dir, out)
 
 
 @cli.command()
@@ -420,18 +358,18 @@ def predict(model, data, output, ids, secure, na_values, encoding):
 
     from ._tables import DataError
 
-    trainer = _load_model(model, secure)
-    table = _read(data, na_values, encoding)
+    trainer = load_model(model, secure)
+    table = read(data, na_values, encoding)
     frame = table.frame
     if ids:
         missing = [name for name in ids if name not in frame.columns]
         if missing:
             raise DataError(f"{table.source} has no column(s) {missing} (--id).")
     else:
-        record = getattr(_final_step(trainer), "training_result_", None)
+        record = getattr(final_step(trainer), "training_result_", None)
         recorded = getattr(record, "id_columns", [])
         ids = [name for name in recorded if name in frame.columns]
-    X = _features_for(trainer, frame, table.source)
+    X = features_for(trainer, frame, table.source)
     predictions = pd.DataFrame({"prediction": trainer.predict(X)})
     if ids:
         predictions = pd.concat(
@@ -440,7 +378,7 @@ def predict(model, data, output, ids, secure, na_values, encoding):
     if output is None:
         predictions.to_csv(sys.stdout, index=False)
     else:
-        _check_output_path(output)
+        check_output_path(output)
         predictions.to_csv(output, index=False)
         click.echo(f"Wrote {len(predictions)} predictions to {output}")
 
@@ -467,10 +405,10 @@ def evaluate(model, data, target, secure, na_values, encoding):
     from ._tables import DataError, did_you_mean
     from .training.metrics import compute_metrics
 
-    trainer = _load_model(model, secure)
-    table = _read(data, na_values, encoding)
+    trainer = load_model(model, secure)
+    table = read(data, na_values, encoding)
     frame, source = table.frame, table.source
-    final = _final_step(trainer)
+    final = final_step(trainer)
     if target is None:
         target = final.training_result_.target_name
         if target is None:
@@ -487,8 +425,8 @@ def evaluate(model, data, target, secure, na_values, encoding):
     if missing.all():
         raise DataError(f"The target column {target!r} of {source} is empty.")
     frame = frame.loc[~missing]
-    X = _features_for(trainer, frame.drop(columns=target), source)
-    y = _target_like_training(final, frame[target], target)
+    X = features_for(trainer, frame.drop(columns=target), source)
+    y = target_like_training(final, frame[target], target)
     metrics = compute_metrics(final.problem_type_, y, trainer.predict(X))
     out = Console(highlight=False, soft_wrap=True)
     out.print(f"Evaluated on {source}: {len(y)} rows, target {target!r}.", markup=False)
@@ -497,7 +435,7 @@ def evaluate(model, data, target, secure, na_values, encoding):
             f"Note: skipped {int(missing.sum())} row(s) whose target is empty.",
             markup=False,
         )
-    out.print(_metrics_table(metrics, {}))
+    out.print(metrics_table(metrics, {}))
 
 
 @cli.command()
@@ -562,226 +500,6 @@ def init(path, force):
         raise FileExistsError(f"{path} already exists; pass --force to overwrite it.")
     write_default_config(path, overwrite=True)
     click.echo(f"Wrote {path}; train with: easy-mlops train DATA --config {path}")
-
-
-# -- data ----------------------------------------------------------------------
-
-
-def _demo_frame():
-    from sklearn.datasets import load_breast_cancer
-
-    data = load_breast_cancer(as_frame=True)
-    frame = data.frame.drop(columns="target")
-    frame["diagnosis"] = data.target_names[data.target.to_numpy()]
-    return frame
-
-
-def _read(path, na_values, encoding):
-    from ._tables import DEFAULT_NA_VALUES, read_table
-
-    markers = DEFAULT_NA_VALUES if na_values is None else na_values.split(",")
-    return read_table(path, na_values=markers, encoding=encoding)
-
-
-def _check_output_path(path):
-    """Refuse, before any work, an output path that cannot be written."""
-    from ._tables import DataError
-
-    parent = path.parent
-    while not parent.exists() and parent != parent.parent:
-        parent = parent.parent
-    if path.is_dir():
-        raise DataError(f"The output path {path} is a directory; give a file name.")
-    if not parent.is_dir():
-        raise DataError(
-            f"The output path {path} cannot be created: {parent} is a file."
-        )
-    if not os.access(parent, os.W_OK) or (
-        path.exists() and not os.access(path, os.W_OK)
-    ):
-        raise DataError(f"The output path {path} is not writable.")
-
-
-def _final_step(model):
-    """The ModelTrainer of a saved model: the model itself, or a Pipeline's end."""
-    steps = getattr(model, "steps", None)
-    return steps[-1][1] if steps else model
-
-
-def _features_for(model, frame, source):
-    """The feature columns of ``frame`` for ``model``, checked by name."""
-    from ._tables import DataError, check_numeric_cells
-
-    trainer = _final_step(model)
-    names = [str(c) for c in getattr(model, "feature_names_in_", [])]
-    if not names:
-        return frame
-    missing = [name for name in names if name not in frame.columns]
-    if missing:
-        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-        raise DataError(
-            f"{source} lacks {len(missing)} column(s) the model was trained on: "
-            f"{', '.join(map(repr, missing[:5]))}{more}."
-        )
-    X = frame[names]
-    result = getattr(trainer, "training_result_", None)
-    if model is trainer and result is not None and not result.preprocessing:
-        if trainer.backend_.validates_input:
-            check_numeric_cells(X, source)
-    return X
-
-
-def _target_like_training(trainer, y, target):
-    """Labels read from a file, as the labels the model predicts."""
-    from ._tables import DataError
-
-    classes = getattr(trainer, "classes_", None)
-    if classes is None:
-        return y.to_numpy()
-    labels = y.to_numpy()
-    unknown = sorted(set(labels.tolist()) - set(classes.tolist()), key=str)
-    if unknown and classes.dtype.kind in "OUS":
-        labels = labels.astype(str)
-        unknown = sorted(set(labels.tolist()) - set(classes.tolist()), key=str)
-    if unknown:
-        raise DataError(
-            f"The target column {target!r} holds label(s) the model never saw: "
-            f"{', '.join(map(repr, unknown[:5]))}. The model knows: "
-            f"{', '.join(map(repr, classes.tolist()[:10]))}."
-        )
-    return labels
-
-
-def _load_model(path, secure):
-    if isinstance(path, str):
-        from . import tracking
-
-        return tracking.load_logged_model(path)
-    from .training import load_model
-
-    return load_model(path, secure=secure)
-
-
-# -- output --------------------------------------------------------------------
-
-
-def _metric_sources(result):
-    sources = {}
-    if result.n_test:
-        sources.update(dict.fromkeys(result.metrics, f"hold-out, {result.n_test} rows"))
-    if result.cv_scores:
-        folds = f"{len(result.cv_scores)}-fold cross-validation of {result.scoring}"
-        sources.update(dict.fromkeys(("cv_mean", "cv_std"), folds))
-    return sources
-
-
-def _metrics_table(metrics, sources):
-    import math
-
-    from rich.table import Table
-
-    table = Table(title="Metrics")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    if sources:
-        table.add_column("from")
-    for name, value in metrics.items():
-        shown = "n/a" if value is None or not math.isfinite(value) else f"{value:.4f}"
-        table.add_row(name, shown, *([sources.get(name, "")] if sources else []))
-    return table
-
-
-def _columns_table(result):
-    from rich.table import Table
-
-    table = Table(title="Columns")
-    table.add_column("column")
-    table.add_column("treated as")
-    table.add_column("why")
-    for name, kind in result.column_treatment.items():
-        table.add_row(name, kind, result.column_reasons.get(name, ""))
-    return table
-
-
-def _leaderboard_table(result):
-    import math
-
-    from rich.table import Table
-
-    table = Table(title=f"Leaderboard ({result.scoring}, same folds)")
-    for column in ("rank", "model_type", "estimator", "cv_mean", "cv_std"):
-        table.add_column(
-            column, justify="right" if column.startswith("cv") else "left", no_wrap=True
-        )
-    table.add_column("fit ms/row", justify="right")
-    table.add_column("note")
-    rank = 0
-    for row in result.leaderboard:
-        ok = row["error"] is None
-        rank += ok
-
-        def number(value, scale=1.0, digits=4):
-            if value is None or not math.isfinite(value):
-                return "n/a"
-            return f"{value * scale:.{digits}f}"
-
-        table.add_row(
-            str(rank) if ok else "-",
-            row["model_type"],
-            row["estimator"],
-            number(row["cv_mean"]),
-            number(row["cv_std"]),
-            number(row["fit_seconds_per_row"], 1000, 3),
-            "" if ok else row["error"],
-        )
-    return table
-
-
-def _warning_messages(caught):
-    return [str(warning.message) for warning in caught]
-
-
-def _unique(messages):
-    return list(dict.fromkeys(messages))
-
-
-@contextmanager
-def _progress_bar(quiet):
-    """A progress bar over the fits, on a terminal only (on standard error)."""
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    from .training.progress import report_progress
-
-    console = Console(stderr=True)
-    if quiet or not console.is_terminal:
-        yield
-        return
-    progress = Progress(
-        TextColumn("Fitting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-    tasks = []
-
-    def update(event):
-        if event.completed == 0:
-            tasks.append(progress.add_task("", total=event.total))
-        description = f"last: {event.role}" if event.role else ""
-        progress.update(tasks[-1], completed=event.completed, description=description)
-
-    with progress, report_progress(update):
-        yield
 
 
 def _extra_installed(extra):

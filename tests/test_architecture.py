@@ -23,7 +23,6 @@ def modules():
     return {module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
 
 
-
 def imported_modules(name, path, known):
     """The package's modules ``path`` imports, anywhere in the file.
 

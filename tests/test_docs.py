@@ -89,16 +89,36 @@ def test_public_names():
         assert getattr(training, name).__module__.startswith("easy_mlops.training")
 
 
-def test_import_loads_no_optional_framework():
+def _loaded_after(statement, modules):
     code = (
-        "import sys, easy_mlops, easy_mlops.training; "
-        "print(sorted(m for m in ('xgboost', 'lightgbm', 'torch', 'dask', "
-        "'distributed', 'skops', 'matplotlib', 'click', 'rich') if m in sys.modules))"
+        f"import sys; {statement}; "
+        f"print(sorted(m for m in {modules!r} if m in sys.modules))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
-    assert out.strip() == "[]"
+    return out.strip()
+
+
+def test_import_loads_no_optional_framework():
+    frameworks = (
+        "xgboost", "lightgbm", "torch", "dask", "distributed", "skops",
+        "matplotlib", "click",
+    )  # fmt: skip
+    loaded = _loaded_after("import easy_mlops, easy_mlops.training", frameworks)
+    assert loaded == "[]"
+
+
+def test_rich_is_loaded_only_by_scikit_learns_callbacks():
+    # ModelTrainer inherits sklearn.callback.CallbackSupportMixin; on
+    # scikit-learn >= 1.9 that package imports rich for its ProgressBar. Our
+    # own code must add nothing: the CLI imports rich lazily.
+    ours = _loaded_after("import easy_mlops, easy_mlops.training", ("rich",))
+    try:
+        theirs = _loaded_after("import sklearn.callback", ("rich",))
+    except subprocess.CalledProcessError:  # scikit-learn < 1.9
+        theirs = "[]"
+    assert ours == theirs
 
 
 def test_sphinx_builds_without_warnings(tmp_path):

@@ -256,7 +256,7 @@ def test_tracking_settings_come_from_file_then_options(tmp_path):
 
 def test_the_docs_list_the_tracking_keys_and_the_exit_status():
     pytest.importorskip("click")
-    from easy_mlops._main import TRACKING_FAILED_STATUS
+    from easy_mlops._cli_tracking import TRACKING_FAILED_STATUS
 
     page = (ROOT / "docs" / "tracking.md").read_text(encoding="utf-8")
     table = page.split("```{list-table}", 1)[1].split("```", 1)[0]

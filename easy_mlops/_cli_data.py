@@ -1,0 +1,111 @@
+"""The command line's data: reading tables, checking paths, and matching a
+file's columns and labels to what a saved model was trained on."""
+
+# License: BSD 3 clause
+
+import os
+
+__all__ = [
+    "check_output_path",
+    "demo_frame",
+    "features_for",
+    "final_step",
+    "load_model",
+    "read",
+    "target_like_training",
+]
+
+
+def demo_frame():
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer(as_frame=True)
+    frame = data.frame.drop(columns="target")
+    frame["diagnosis"] = data.target_names[data.target.to_numpy()]
+    return frame
+
+
+def read(path, na_values, encoding):
+    from ._tables import DEFAULT_NA_VALUES, read_table
+
+    markers = DEFAULT_NA_VALUES if na_values is None else na_values.split(",")
+    return read_table(path, na_values=markers, encoding=encoding)
+
+
+def check_output_path(path):
+    """Refuse, before any work, an output path that cannot be written."""
+    from ._tables import DataError
+
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if path.is_dir():
+        raise DataError(f"The output path {path} is a directory; give a file name.")
+    if not parent.is_dir():
+        raise DataError(
+            f"The output path {path} cannot be created: {parent} is a file."
+        )
+    if not os.access(parent, os.W_OK) or (
+        path.exists() and not os.access(path, os.W_OK)
+    ):
+        raise DataError(f"The output path {path} is not writable.")
+
+
+def final_step(model):
+    """The ModelTrainer of a saved model: the model itself, or a Pipeline's end."""
+    steps = getattr(model, "steps", None)
+    return steps[-1][1] if steps else model
+
+
+def features_for(model, frame, source):
+    """The feature columns of ``frame`` for ``model``, checked by name."""
+    from ._tables import DataError, check_numeric_cells
+
+    trainer = final_step(model)
+    names = [str(c) for c in getattr(model, "feature_names_in_", [])]
+    if not names:
+        return frame
+    missing = [name for name in names if name not in frame.columns]
+    if missing:
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise DataError(
+            f"{source} lacks {len(missing)} column(s) the model was trained on: "
+            f"{', '.join(map(repr, missing[:5]))}{more}."
+        )
+    X = frame[names]
+    result = getattr(trainer, "training_result_", None)
+    if model is trainer and result is not None and not result.preprocessing:
+        if trainer.backend_.validates_input:
+            check_numeric_cells(X, source)
+    return X
+
+
+def target_like_training(trainer, y, target):
+    """Labels read from a file, as the labels the model predicts."""
+    from ._tables import DataError
+
+    classes = getattr(trainer, "classes_", None)
+    if classes is None:
+        return y.to_numpy()
+    labels = y.to_numpy()
+    unknown = sorted(set(labels.tolist()) - set(classes.tolist()), key=str)
+    if unknown and classes.dtype.kind in "OUS":
+        labels = labels.astype(str)
+        unknown = sorted(set(labels.tolist()) - set(classes.tolist()), key=str)
+    if unknown:
+        raise DataError(
+            f"The target column {target!r} holds label(s) the model never saw: "
+            f"{', '.join(map(repr, unknown[:5]))}. The model knows: "
+            f"{', '.join(map(repr, classes.tolist()[:10]))}."
+        )
+    return labels
+
+
+def load_model(path, secure):
+    if isinstance(path, str):
+        from . import tracking
+
+        return tracking.load_logged_model(path)
+    from .training import load_model as load
+
+    return load(path, secure=secure)

@@ -1,0 +1,92 @@
+"""The command line's tables: metrics, column treatment and the leaderboard."""
+
+# License: BSD 3 clause
+
+__all__ = [
+    "columns_table",
+    "leaderboard_table",
+    "metric_sources",
+    "metrics_table",
+    "unique",
+    "warning_messages",
+]
+
+
+def metric_sources(result):
+    sources = {}
+    if result.n_test:
+        sources.update(dict.fromkeys(result.metrics, f"hold-out, {result.n_test} rows"))
+    if result.cv_scores:
+        folds = f"{len(result.cv_scores)}-fold cross-validation of {result.scoring}"
+        sources.update(dict.fromkeys(("cv_mean", "cv_std"), folds))
+    return sources
+
+
+def metrics_table(metrics, sources):
+    import math
+
+    from rich.table import Table
+
+    table = Table(title="Metrics")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    if sources:
+        table.add_column("from")
+    for name, value in metrics.items():
+        shown = "n/a" if value is None or not math.isfinite(value) else f"{value:.4f}"
+        table.add_row(name, shown, *([sources.get(name, "")] if sources else []))
+    return table
+
+
+def columns_table(result):
+    from rich.table import Table
+
+    table = Table(title="Columns")
+    table.add_column("column")
+    table.add_column("treated as")
+    table.add_column("why")
+    for name, kind in result.column_treatment.items():
+        table.add_row(name, kind, result.column_reasons.get(name, ""))
+    return table
+
+
+def leaderboard_table(result):
+    import math
+
+    from rich.table import Table
+
+    table = Table(title=f"Leaderboard ({result.scoring}, same folds)")
+    for column in ("rank", "model_type", "estimator", "cv_mean", "cv_std"):
+        table.add_column(
+            column, justify="right" if column.startswith("cv") else "left", no_wrap=True
+        )
+    table.add_column("fit ms/row", justify="right")
+    table.add_column("note")
+    rank = 0
+    for row in result.leaderboard:
+        ok = row["error"] is None
+        rank += ok
+
+        def number(value, scale=1.0, digits=4):
+            if value is None or not math.isfinite(value):
+                return "n/a"
+            return f"{value * scale:.{digits}f}"
+
+        table.add_row(
+            str(rank) if ok else "-",
+            row["model_type"],
+            row["estimator"],
+            number(row["cv_mean"]),
+            number(row["cv_std"]),
+            number(row["fit_seconds_per_row"], 1000, 3),
+            "" if ok else row["error"],
+        )
+    return table
+
+
+def warning_messages(caught):
+    return [str(warning.message) for warning in caught]
+
+
+def unique(messages):
+    return list(dict.fromkeys(messages))
