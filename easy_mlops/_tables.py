@@ -8,6 +8,8 @@ problem is reported as a :class:`DataError` naming the file and what to do.
 
 from dataclasses import dataclass, field
 
+from pathlib import Path
+
 import pandas as pd
 
 from ._suggest import closest_match
@@ -54,13 +56,15 @@ def read_table(path, *, na_values=DEFAULT_NA_VALUES, encoding="utf-8"):
 
     Parameters
     ----------
-    path : pathlib.Path
+    path : str or pathlib.Path
         The file; its suffix chooses the format (``.csv``/``.txt``,
         ``.tsv``/``.tab``, ``.parquet``/``.pq``).
     na_values : sequence of str, default=DEFAULT_NA_VALUES
         Cell values read as missing (text formats only).
     encoding : str, default="utf-8"
-        Text encoding of a CSV or TSV file.
+        Text encoding of a CSV or TSV file. UTF-8 files may start with a
+        byte-order mark (as spreadsheet programs write them); it is not taken
+        as part of the first column's name.
 
     Returns
     -------
@@ -87,10 +91,12 @@ def read_table(path, *, na_values=DEFAULT_NA_VALUES, encoding="utf-8"):
     >>> print(table.notes[0])
     Column 'Unnamed: 0' has no name and a different value in every row: ...
     """
+    path = Path(path)
     suffix = path.suffix.lower()
     try:
         if suffix in _CSV_SUFFIXES:
-            frame = _read_text(path, _CSV_SUFFIXES[suffix], na_values, encoding)
+            text_encoding = _without_bom(encoding)
+            frame = _read_text(path, _CSV_SUFFIXES[suffix], na_values, text_encoding)
         elif suffix in _PARQUET_SUFFIXES:
             frame = pd.read_parquet(path)
         else:
@@ -133,6 +139,18 @@ def read_table(path, *, na_values=DEFAULT_NA_VALUES, encoding="utf-8"):
             "name of its own."
         )
     return table
+
+
+def _without_bom(encoding):
+    """``utf-8-sig`` for any spelling of UTF-8: it reads files with and without
+    a byte-order mark alike. Other encodings are returned unchanged."""
+    import codecs
+
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        return encoding  # read_table reports the unknown encoding
+    return "utf-8-sig" if name == "utf-8" else encoding
 
 
 def _read_text(path, sep, na_values, encoding):

@@ -301,6 +301,33 @@ def test_na_values_and_encoding_options(rawdir):
     assert accepted.returncode == 0, accepted.stderr
 
 
+def test_a_utf8_byte_order_mark_is_not_part_of_the_first_name(rawdir):
+    # Spreadsheet programs save "CSV UTF-8" with a byte-order mark: the first
+    # column must still be found by its name, for --id, --target and predict.
+    frame = raw_table().dropna(subset=["kind"])
+    frame.to_csv(rawdir / "excel.csv", index=False, encoding="utf-8-sig")
+    assert (rawdir / "excel.csv").read_bytes().startswith(b"\xef\xbb\xbforder_id")
+    trained = run(
+        rawdir,
+        "train",
+        "excel.csv",
+        "-t",
+        "kind",
+        "--id",
+        "order_id",
+        "-c",
+        "fast.yaml",
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert "4 features" in trained.stdout
+    predicted = run(
+        rawdir, "predict", "model.easymlops", "excel.csv", "--id", "order_id"
+    )
+    assert predicted.returncode == 0, predicted.stderr
+    output = pd.read_csv(io.StringIO(predicted.stdout))
+    assert output["order_id"].tolist() == frame["order_id"].tolist()
+
+
 def test_identifier_columns_are_named_in_a_note(rawdir):
     result = run(rawdir, "train", "orders.csv", "-t", "kind", "-c", "fast.yaml")
     assert result.returncode == 0, result.stderr
