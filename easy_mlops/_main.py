@@ -427,7 +427,11 @@ def evaluate(model, data, target, secure, na_values, encoding):
     frame = frame.loc[~missing]
     X = features_for(trainer, frame.drop(columns=target), source)
     y = target_like_training(final, frame[target], target)
-    metrics = compute_metrics(final.problem_type_, y, trainer.predict(X))
+    proba = {}
+    if final.problem_type_ == "classification" and hasattr(trainer, "predict_proba"):
+        # The same metrics as training reported: ROC AUC and log loss too.
+        proba = {"y_proba": trainer.predict_proba(X), "classes": final.classes_}
+    metrics = compute_metrics(final.problem_type_, y, trainer.predict(X), **proba)
     out = Console(highlight=False, soft_wrap=True)
     out.print(f"Evaluated on {source}: {len(y)} rows, target {target!r}.", markup=False)
     if missing.any():

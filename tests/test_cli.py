@@ -73,6 +73,22 @@ def test_train_predict_evaluate_with_string_labels(workdir):
     evaluated = run(workdir, "evaluate", "m.joblib", "labels.csv")
     assert evaluated.returncode == 0, evaluated.stderr
     assert "target 'label'" in evaluated.stdout and "accuracy" in evaluated.stdout
+    # evaluate reports the probability metrics training reports, computed on
+    # the file's rows: compare with scikit-learn on the same predictions.
+    from sklearn.metrics import log_loss, roc_auc_score
+
+    from easy_mlops import load_model
+
+    model = load_model(workdir / "m.joblib")
+    frame = pd.read_csv(workdir / "labels.csv")
+    proba = model.predict_proba(frame.drop(columns="label"))
+    shown = dict(re.findall(r"(roc_auc|log_loss)\W+([0-9.]+)", evaluated.stdout))
+    assert float(shown["roc_auc"]) == pytest.approx(
+        roc_auc_score(frame["label"], proba[:, 1]), abs=1e-4
+    )
+    assert float(shown["log_loss"]) == pytest.approx(
+        log_loss(frame["label"], proba, labels=model.classes_), abs=1e-4
+    )
 
 
 def test_regression_with_a_named_target_and_predictions_to_a_file(workdir):
