@@ -51,7 +51,10 @@ def assert_rows_recompute(result):
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
+    """The smoke run's process, its output directory, and the commit it
+    measured (read before the run: a commit made meanwhile moves HEAD)."""
     output = tmp_path_factory.mktemp("benchmarks")
+    head = _head()
     completed = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--quick", "--output-dir", str(output)],
         cwd=ROOT,
@@ -59,11 +62,11 @@ def quick_run(tmp_path_factory):
         text=True,
         timeout=300,
     )
-    return completed, output
+    return completed, output, head
 
 
 def test_quick_run_passes_its_invariants(quick_run):
-    completed, _ = quick_run
+    completed, _, _ = quick_run
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "FAILED" not in completed.stdout
 
@@ -76,7 +79,7 @@ def _results(output):
 
 
 def test_quick_run_writes_one_json_per_benchmark_and_the_tables(quick_run):
-    _, output = quick_run
+    _, output, _ = quick_run
     for result in _results(output).values():
         assert result["quick"] is True
         assert all(result["invariants"].values())
@@ -88,8 +91,7 @@ def test_quick_run_writes_one_json_per_benchmark_and_the_tables(quick_run):
 
 
 def test_quick_run_records_the_commit_it_measured(quick_run):
-    _, output = quick_run
-    head = _head()
+    _, output, head = quick_run
     for name, result in _results(output).items():
         source = result["source"]
         assert source["commit"] == head, name
@@ -104,7 +106,7 @@ def test_quick_run_records_the_commit_it_measured(quick_run):
 
 
 def test_quick_run_figures_recompute_from_their_raw_samples(quick_run):
-    _, output = quick_run
+    _, output, _ = quick_run
     results = _results(output)
     for name, result in results.items():
         if name == "tracking_overhead":  # its rows keep spreads, not pair samples
@@ -115,7 +117,7 @@ def test_quick_run_figures_recompute_from_their_raw_samples(quick_run):
 
 
 def test_the_fit_benchmark_covers_the_regression_branch(quick_run):
-    _, output = quick_run
+    _, output, _ = quick_run
     result = _results(output)["fit_overhead"]
     labels = [row["label"] for row in result["rows"]]
     assert any("regressor" in label for label in labels)

@@ -252,6 +252,33 @@ def test_a_counter_column_gets_a_warning_naming_it(table):
     assert identifier_columns(X[["size"]]) == []
 
 
+def test_integer_identifiers_with_gaps_are_flagged_but_not_measurements():
+    rng = np.random.default_rng(0)
+    n = 60
+    X = pd.DataFrame(
+        {
+            # A counter after dropna: increasing, with gaps.
+            "row": np.sort(rng.choice(1000, n, replace=False)),
+            # Unique whole numbers in no order: a measurement, not a counter.
+            "income": rng.permutation(np.arange(20_000, 20_000 + 7 * n, 7)),
+            "small": rng.integers(0, 5, n),
+        }
+    )
+    assert identifier_columns(X) == ["row"]
+    assert identifier_columns(X.iloc[::-1]) == []  # decreasing: not a counter
+
+
+def test_a_numeric_table_row_counter_is_warned_about(classification_frame):
+    X, y = classification_frame
+    X = X.assign(record_id=np.arange(100, 100 + len(X)))
+    with pytest.warns(EasyMLOpsWarning, match="Column 'record_id' holds a different"):
+        ModelTrainer(FAST, cv_folds=2).fit(X, y)
+    # Without the counter the same numeric table fits without that warning.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EasyMLOpsWarning)
+        ModelTrainer(FAST, cv_folds=2).fit(X.drop(columns="record_id"), y)
+
+
 def test_callable_backends_receive_the_table_as_given(table):
     X, y = table
     seen = []

@@ -252,8 +252,11 @@ def identifier_columns(X):
         if column.null_count() or column.n_unique() != n_rows:
             continue
         if dtype.is_integer():
-            # A counter: n distinct whole numbers in a range of n values.
-            if int(column.max()) - int(column.min()) != n_rows - 1:
+            # A counter: n distinct whole numbers in a range of n values, or
+            # strictly increasing down the rows (a counter with gaps, after
+            # rows were dropped or sampled).
+            counter = int(column.max()) - int(column.min()) == n_rows - 1
+            if not (counter or column.is_sorted()):
                 continue
         found.append(str(name))
     return found

@@ -386,6 +386,7 @@ class ModelTrainer(CallbackSupportMixin, StorageMixin, LegacyAPIMixin, BaseEstim
             fitted_state_transaction(self),
             trainer_fit(self, comparing=comparing) as callback_fit,
         ):
+            X_given = X
             X, y, sample_weight = self._validate_fit_data(backend, X, y, sample_weight)
             callback_fit.set_data(X, y, sample_weight)
             logger.info(
@@ -406,6 +407,9 @@ class ModelTrainer(CallbackSupportMixin, StorageMixin, LegacyAPIMixin, BaseEstim
                         result.model, list(names), X
                     )
                     warn_identifier_columns(X, result.column_treatment)
+            elif is_dataframe(X_given):
+                # A numeric table's row counter is as useless as a raw one's.
+                warn_identifier_columns(X_given, None)
             self.training_result_ = result
             self.problem_type_ = result.problem_type
             self.backend_ = backend
