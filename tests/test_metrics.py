@@ -10,6 +10,7 @@ computation apart, then that the trainer reports exactly them.
 
 import math
 import statistics
+import warnings
 
 import numpy as np
 import pytest
@@ -390,3 +391,32 @@ def test_probability_metrics_of_a_binary_problem():
     assert got["log_loss"] == pytest.approx(
         skm.log_loss(y_true, proba, labels=["no", "yes"], sample_weight=w)
     )
+
+
+def test_single_precision_probabilities_score_without_a_warning():
+    rng = np.random.default_rng(0)
+    raw = rng.random((200, 3))
+    proba = (raw / raw.sum(axis=1, keepdims=True)).astype(np.float32)
+    y_true = rng.choice(np.array(["a", "b", "c"]), 200)
+    classes = np.array(["a", "b", "c"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # log_loss's "do not sum to one"
+        got = compute_metrics(
+            "classification", y_true, y_true, y_proba=proba, classes=classes
+        )
+    exact = proba.astype(float) / proba.astype(float).sum(axis=1, keepdims=True)
+    assert got["log_loss"] == pytest.approx(
+        skm.log_loss(y_true, exact, labels=classes), rel=1e-12
+    )
+
+
+def test_probabilities_that_do_not_sum_to_one_keep_scikit_learns_warning():
+    proba = np.array([[0.5, 0.3], [0.2, 0.6], [0.7, 0.1]])  # rows sum to 0.8
+    with pytest.warns(UserWarning, match="do not sum to one"):
+        compute_metrics(
+            "classification",
+            ["a", "b", "a"],
+            ["a", "b", "a"],
+            y_proba=proba,
+            classes=["a", "b"],
+        )
