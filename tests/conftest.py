@@ -7,7 +7,14 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import settings
 from sklearn.datasets import make_classification, make_regression
+
+# Property tests explore new examples on a developer's machine; under CI they
+# replay the same ones, so a red build is about the change, not the draw.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="module")
