@@ -16,9 +16,7 @@ import time
 
 __all__ = ["OPTIONAL_FRAMEWORKS", "main"]
 
-#: Packages that ``import easy_mlops`` must leave unloaded. rich is not among
-#: them: scikit-learn's ``sklearn.callback`` (whose ``CallbackSupportMixin``
-#: ``ModelTrainer`` inherits) imports it for its ``ProgressBar`` when installed.
+#: Packages that ``import easy_mlops`` must leave unloaded.
 OPTIONAL_FRAMEWORKS = (
     "xgboost",
     "lightgbm",
@@ -29,6 +27,7 @@ OPTIONAL_FRAMEWORKS = (
     "skops",
     "matplotlib",
     "click",
+    "rich",
 )
 
 _STATUS = "/proc/self/status"
