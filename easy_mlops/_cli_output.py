@@ -56,12 +56,16 @@ def leaderboard_table(result):
     from rich.table import Table
 
     table = Table(title=f"Leaderboard ({result.scoring}, same folds)")
-    for column in ("rank", "model_type", "estimator", "cv_mean", "cv_std"):
-        table.add_column(
-            column, justify="right" if column.startswith("cv") else "left", no_wrap=True
-        )
-    table.add_column("fit ms/row", justify="right")
-    table.add_column("note")
+    # Numbers are never cut; names fold onto a second line when the terminal
+    # (or the 80 columns of a pipe) is narrow.
+    table.add_column("rank", no_wrap=True)
+    table.add_column("model_type", overflow="fold")
+    table.add_column("estimator", overflow="fold")
+    for column in ("cv_mean", "cv_std", "fit ms/row"):
+        table.add_column(column, justify="right", no_wrap=True)
+    failed = any(row["error"] is not None for row in result.leaderboard)
+    if failed:
+        table.add_column("note", overflow="fold")
     rank = 0
     for row in result.leaderboard:
         ok = row["error"] is None
@@ -79,7 +83,7 @@ def leaderboard_table(result):
             number(row["cv_mean"]),
             number(row["cv_std"]),
             number(row["fit_seconds_per_row"], 1000, 3),
-            "" if ok else row["error"],
+            *([row["error"] or ""] if failed else []),
         )
     return table
 

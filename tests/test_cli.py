@@ -484,3 +484,46 @@ def test_an_unknown_entry_of_a_model_type_list_exits_2(workdir):
     )
     assert result.returncode == 2
     assert "Unknown model_type 'forest'" in result.stderr
+
+
+def test_the_leaderboard_keeps_its_numbers_whole_in_80_columns():
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    from easy_mlops._cli_output import leaderboard_table
+
+    rows = [
+        {
+            "model_type": "hist_gradient_boosting",
+            "estimator": "HistGradientBoostingClassifier",
+            "cv_mean": 0.95431,
+            "cv_std": 0.01402,
+            "fit_seconds_per_row": 0.0000217,
+            "error": None,
+        },
+        {
+            "model_type": "random_forest_classifier",
+            "estimator": "RandomForestClassifier",
+            "cv_mean": 0.94732,
+            "cv_std": 0.00361,
+            "fit_seconds_per_row": 0.0000031,
+            "error": None,
+        },
+    ]
+    result = SimpleNamespace(scoring="accuracy", leaderboard=rows)
+    out = io.StringIO()
+    Console(file=out, width=80).print(leaderboard_table(result))
+    shown = out.getvalue()
+    assert max(len(line) for line in shown.splitlines()) <= 80
+    assert "…" not in shown and "note" not in shown  # nothing failed
+    for number in ("0.9543", "0.0140", "0.9473", "0.0036", "0.022", "0.003"):
+        assert number in shown
+    assert shown.index("0.9543") < shown.index("0.9473")  # the best first
+
+    rows[1] |= {"cv_mean": None, "cv_std": None, "error": "ValueError: bad"}
+    out = io.StringIO()
+    Console(file=out, width=80).print(leaderboard_table(result))
+    shown = out.getvalue()
+    assert "ValueError" in shown and "bad" in shown and "n/a" in shown
+    assert "\n│ -" in shown  # a failed candidate has no rank
