@@ -12,7 +12,12 @@ from hypothesis import strategies as st
 
 from easy_mlops import ModelTrainer
 from easy_mlops.training import ProblemTypeWarning, SmallDataWarning
-from easy_mlops.training.problem_type import ProblemTypeDecision, infer_problem_type
+from easy_mlops.training._splitting import holdout_impossible
+from easy_mlops.training.problem_type import (
+    ProblemTypeDecision,
+    _stratification_doubts,
+    infer_problem_type,
+)
 from easy_mlops.training.settings import DEFAULTS
 
 FEW_TREES = {"model_params": {"n_estimators": 3}}
@@ -363,3 +368,22 @@ def test_any_non_integer_number_means_regression(values, fraction, seed):
     assert infer_problem_type(y) == ProblemTypeDecision(
         "regression", "the target holds non-integer numbers"
     )
+
+
+@pytest.mark.parametrize(
+    "counts, test_size",
+    [
+        ([2, 10, 10], 0.25),  # two rows: one for each part
+        ([1, 10, 10], 0.25),
+        ([3, 3, 3], 0.25),
+        ([3, 3, 3], 0.2),  # 2 test rows for 3 classes
+        ([5, 5, 5], 0.85),  # 13 test rows leave 2 training rows
+    ],
+)
+def test_the_hold_out_doubt_agrees_with_the_hold_out_the_split_makes(
+    counts, test_size
+):
+    # The close call warns about exactly the hold-outs training will skip.
+    y = np.repeat(np.arange(len(counts)), counts)
+    skipped = holdout_impossible(y, test_size, "classification") is not None
+    assert bool(_stratification_doubts(np.array(counts), test_size, None)) == skipped
