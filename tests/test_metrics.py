@@ -403,9 +403,7 @@ def test_probability_metrics_keep_a_class_missing_from_the_holdout():
         got = compute_metrics(
             "classification", y_true, y_true, y_proba=proba, classes=classes
         )
-    assert got["log_loss"] == pytest.approx(
-        skm.log_loss(y_true, proba, labels=classes)
-    )
+    assert got["log_loss"] == pytest.approx(skm.log_loss(y_true, proba, labels=classes))
 
 
 def test_probability_metrics_of_a_binary_problem():

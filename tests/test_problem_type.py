@@ -380,9 +380,7 @@ def test_any_non_integer_number_means_regression(values, fraction, seed):
         ([5, 5, 5], 0.85),  # 13 test rows leave 2 training rows
     ],
 )
-def test_the_hold_out_doubt_agrees_with_the_hold_out_the_split_makes(
-    counts, test_size
-):
+def test_the_hold_out_doubt_agrees_with_the_hold_out_the_split_makes(counts, test_size):
     # The close call warns about exactly the hold-outs training will skip.
     y = np.repeat(np.arange(len(counts)), counts)
     skipped = holdout_impossible(y, test_size, "classification") is not None
