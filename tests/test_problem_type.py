@@ -396,6 +396,7 @@ def test_the_hold_out_doubt_agrees_with_the_hold_out_the_split_makes(counts, tes
             np.array(["a", "b", "a"]),
             "the target holds labels (strings or objects)",
         ),
+        (np.array([3, 7, 3]), "the target has exactly two distinct values"),
         (
             np.repeat(np.arange(10), 10),
             "10 distinct integer values (the codes 0 to 9) in 100 rows, none thin: "
