@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
@@ -371,6 +372,38 @@ def test_mape_is_left_out_when_a_target_is_zero():
     got = compute_metrics("regression", [0.0, 1.0, 2.0], [0.5, 1.0, 2.5])
     assert "mape" not in got
     assert list(got) == list(METRIC_NAMES["regression"])
+
+
+def test_mape_is_reported_when_no_target_is_zero():
+    # A target of 1 is no reason to drop MAPE: only a zero divides by zero.
+    y_true, y_pred = [1.0, 2.0, 4.0], [1.5, 2.0, 3.0]
+    got = compute_metrics("regression", y_true, y_pred)
+    assert got["mape"] == pytest.approx(
+        skm.mean_absolute_percentage_error(y_true, y_pred)
+    )
+
+
+def test_probabilities_without_classes_add_no_probability_metrics():
+    got = compute_metrics(
+        "classification", ["a", "b"], ["a", "b"], y_proba=[[0.9, 0.1], [0.2, 0.8]]
+    )
+    assert list(got) == list(METRIC_NAMES["classification"])
+
+
+def test_probability_metrics_keep_a_class_missing_from_the_holdout():
+    # The columns of y_proba follow the model's classes, not the labels the
+    # hold-out happens to hold.
+    y_true = np.array(["a", "b", "a", "b"])
+    proba = np.array(
+        [[0.6, 0.3, 0.1], [0.2, 0.7, 0.1], [0.5, 0.3, 0.2], [0.3, 0.6, 0.1]]
+    )
+    classes = np.array(["a", "b", "c"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        got = compute_metrics(
+            "classification", y_true, y_true, y_proba=proba, classes=classes
+        )
+    assert got["log_loss"] == pytest.approx(skm.log_loss(y_true, proba, labels=classes))
 
 
 def test_probability_metrics_of_a_binary_problem():

@@ -12,7 +12,12 @@ from hypothesis import strategies as st
 
 from easy_mlops import ModelTrainer
 from easy_mlops.training import ProblemTypeWarning, SmallDataWarning
-from easy_mlops.training.problem_type import ProblemTypeDecision, infer_problem_type
+from easy_mlops.training._splitting import holdout_impossible
+from easy_mlops.training.problem_type import (
+    ProblemTypeDecision,
+    _stratification_doubts,
+    infer_problem_type,
+)
 from easy_mlops.training.settings import DEFAULTS
 
 FEW_TREES = {"model_params": {"n_estimators": 3}}
@@ -363,3 +368,60 @@ def test_any_non_integer_number_means_regression(values, fraction, seed):
     assert infer_problem_type(y) == ProblemTypeDecision(
         "regression", "the target holds non-integer numbers"
     )
+
+
+@pytest.mark.parametrize(
+    "counts, test_size",
+    [
+        ([2, 10, 10], 0.25),  # two rows: one for each part
+        ([1, 10, 10], 0.25),
+        ([3, 3, 3], 0.25),
+        ([3, 3, 3], 0.2),  # 2 test rows for 3 classes
+        ([5, 5, 5], 0.85),  # 13 test rows leave 2 training rows
+    ],
+)
+def test_the_hold_out_doubt_agrees_with_the_hold_out_the_split_makes(counts, test_size):
+    # The close call warns about exactly the hold-outs training will skip.
+    y = np.repeat(np.arange(len(counts)), counts)
+    skipped = holdout_impossible(y, test_size, "classification") is not None
+    assert bool(_stratification_doubts(np.array(counts), test_size, None)) == skipped
+
+
+@pytest.mark.parametrize(
+    "y, reason",
+    [
+        (pd.Series(["a", "b", "a"], dtype="category"), "the target is categorical"),
+        (np.array([True, False, True]), "the target is boolean"),
+        (
+            np.array(["a", "b", "a"]),
+            "the target holds labels (strings or objects)",
+        ),
+        (np.array([3, 7, 3]), "the target has exactly two distinct values"),
+        (
+            np.repeat(np.arange(10), 10),
+            "10 distinct integer values (the codes 0 to 9) in 100 rows, none thin: "
+            "at most 10 distinct values are classification",
+        ),
+        (
+            np.repeat(np.arange(12), 10),
+            "12 distinct integer values (the codes 0 to 11) in 120 rows, none thin: "
+            "label codes with at most a quarter thin are classification",
+        ),
+        (
+            np.repeat(np.arange(1, 13), 10),
+            "12 distinct integer values (the range 1 to 12) in 120 rows, none thin: "
+            "label codes with at most a quarter thin are classification (close "
+            "call: values other than the codes 0..k-1 may be a quantity)",
+        ),
+        (
+            np.repeat(np.arange(12), [10] * 8 + [2] * 4),
+            "12 distinct integer values (the codes 0 to 11) in 88 rows, 4 thin: "
+            "label codes more than a quarter thin look like counts, so regression "
+            "(close call: only 12 distinct values; label codes with at most half "
+            "thin)",
+        ),
+    ],
+)
+def test_the_reason_names_the_rule_that_decided(y, reason):
+    # The reason is shown to users in the warning and the training record.
+    assert infer_problem_type(y).reason == reason

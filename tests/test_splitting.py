@@ -54,6 +54,10 @@ def test_classification_holdout_needs_every_class_in_both_parts(y, test_size, po
         assert f"test_size={test_size} split of {y.shape[0]} rows" in note
         assert f"needs every one of the {n_classes} classes in both parts" in note
         assert f"(smallest class: {smallest} rows)" in note
+        assert note.endswith(
+            "Metrics come from cross-validation only; use more data or a "
+            "larger test_size."
+        )
 
 
 @pytest.mark.parametrize(
