@@ -18,7 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.cases import CASES, FULL, QUICK  # noqa: E402
-from benchmarks.run import markdown_table, source_state, status  # noqa: E402
+from benchmarks.run import (  # noqa: E402
+    RESULTS,
+    markdown_table,
+    source_state,
+    status,
+)
 from benchmarks.timing import PAIR_VALUES, pair_values, spread  # noqa: E402
 
 
@@ -122,6 +127,24 @@ def test_the_fit_benchmark_covers_the_regression_branch(quick_run):
     labels = [row["label"] for row in result["rows"]]
     assert any("regressor" in label for label in labels)
     assert result["invariants"]["diabetes: metrics identical to hand-written"]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_stored_full_results_name_their_commit_and_recompute(name):
+    """The figures docs/performance.md shows come from these files."""
+    result = json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8"))
+    assert result["quick"] is False
+    assert len(result["source"]["commit"]) == 40
+    assert result["source"]["dirty"] is False, result["source"]["changed"]
+    if name != "tracking_overhead":  # its rows keep spreads, not pair samples
+        assert_rows_recompute(result)
+        for row in result["rows"]:
+            assert len(row["samples"]["a"]) >= 7, row["label"]
+    table = (RESULTS / "table.md").read_text(encoding="utf-8")
+    assert result["source"]["commit"][:12] in table.splitlines()[0]
+    for row in result["rows"]:
+        line = markdown_table({name: {"rows": [row]}}).splitlines()[-1]
+        assert line in table
 
 
 def test_the_full_run_takes_enough_pairs_to_resolve_its_targets():
