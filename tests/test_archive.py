@@ -271,7 +271,12 @@ def test_reading_stops_one_byte_past_the_declared_size(tmp_path):
     archive = Overflowing(declared=10, actual=1000)
     with pytest.raises(ModelLoadError) as info:
         read_member(
-            archive, "f", "m", max_bytes=100, max_ratio=None, override="max_member_bytes"
+            archive,
+            "f",
+            "m",
+            max_bytes=100,
+            max_ratio=None,
+            override="max_member_bytes",
         )
     assert str(info.value) == (
         f"f is damaged: its 'm' member holds more than the 10 bytes it declares. "
@@ -296,7 +301,10 @@ def test_a_member_exactly_its_declared_size_is_read(tmp_path):
 @pytest.mark.parametrize(
     "raw, expected",
     [
-        (b'{"format": "easy_mlops.model", "n": [1, 2]}', {"format": "easy_mlops.model", "n": [1, 2]}),
+        (
+            b'{"format": "easy_mlops.model", "n": [1, 2]}',
+            {"format": "easy_mlops.model", "n": [1, 2]},
+        ),
         (b"{}", {}),
         (b"[1, 2]", None),
         (b'"text"', None),

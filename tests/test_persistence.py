@@ -30,11 +30,12 @@ from easy_mlops.training import (
     ModelSaveError,
     SklearnBackend,
     VersionMismatchWarning,
+    _archive,
     inspect_model,
     load_model,
+    persistence,
     registry,
 )
-from easy_mlops.training import _archive, persistence
 from easy_mlops.training.persistence import ARTIFACT_FORMAT_VERSION, MAX_MANIFEST_BYTES
 
 # Module-level functions of a callable backend: importable, so they pickle.
