@@ -436,12 +436,12 @@ def test_nesting_through_aliases_is_limited_to_50_levels(tmp_path):
 def test_integers_of_up_to_100_characters_are_read(tmp_path):
     text = "big: " + "9" * 100 + "\nnote: " + "x" * 300 + "\ntraining: {}\n"
     assert load_config(write(tmp_path, text)) == {}
-    error = refused(write(tmp_path, "training: {}\nbig: -" + "9" * 100 + "\n"))
+    error = refused(write(tmp_path, "training: {}\ndata:\n  big: -" + "9" * 100))
     assert str(error) == (
-        f"{tmp_path / 'config.yaml'}, line 2: big is an integer of 101 characters; "
-        "no setting takes one of more than 100 digits. Check the value."
+        f"{tmp_path / 'config.yaml'}, line 3: data.big is an integer of 101 "
+        "characters; no setting takes one of more than 100 digits. Check the value."
     )
-    assert error.key == "big"
+    assert error.key == "data.big"
     error = refused(write(tmp_path, "\n" + "9" * 101 + "\n"))
     assert str(error).endswith(
         ", line 2: the document is an integer of 101 characters; no setting takes "
