@@ -849,11 +849,13 @@ def test_a_signature_is_reported_and_checked_only_with_a_key(tmp_path):
     path = write_manifest(tmp_path / "m", manifest)
     assert manifest_of(path) == {**manifest, "signed": True}
     assert manifest_of(path, key) == {**manifest, "signed": True}
-    with pytest.raises(ModelLoadError, match="signature that does not match"):
+    with pytest.raises(ModelLoadError) as info:
         manifest_of(path, b"other")
+    assert str(info.value).startswith(f"{path} has a signature that does not match")
     unsigned = write_manifest(tmp_path / "u", VALID)
-    with pytest.raises(ModelLoadError, match="is not signed, but a signing key"):
+    with pytest.raises(ModelLoadError) as info:
         manifest_of(unsigned, key)
+    assert str(info.value).startswith(f"{unsigned} is not signed, but a signing key")
 
 
 @pytest.mark.parametrize(
