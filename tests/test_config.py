@@ -2,7 +2,9 @@
 
 import copy
 import re
+import signal
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from easy_mlops import ModelTrainer
 from easy_mlops.config import (
     ConfigError,
     default_config_text,
+    describe_allowed,
     load_config,
     validate_config,
     write_default_config,
@@ -195,21 +198,56 @@ def test_yaml_syntax_errors_give_file_and_line(tmp_path, text, line):
     assert str(info.value).startswith(f"{path}, line {line}: ")
 
 
+def test_a_yaml_syntax_error_says_what_the_parser_expected(tmp_path):
+    path = write(tmp_path, "training:\n  cv_folds: [1, 2\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == (
+        f"{path}, line 3: invalid YAML: while parsing a flow sequence expected ',' "
+        "or ']', but got '<stream end>'"
+    )
+
+
+NOT_UTF8 = (
+    "the file is not UTF-8 text: the byte 0xe9 cannot be read. Save the config as "
+    "UTF-8 text."
+)
+NUL = (
+    "the file holds a NUL character (\\x00), so it is not a text file. Save the "
+    "config as plain text."
+)
+CONTROL = (
+    "invalid YAML: special characters are not allowed (character U+0007); a config "
+    "holds printable text only. Remove the character."
+)
+
+
 @pytest.mark.parametrize(
     "data, line, message",
     [
-        (b"training:\n  model_type: caf\xe9\n", 2, "not UTF-8 text: the byte 0xe9"),
-        (b"training:\n\n  cv_folds: 3\x00\n", 3, "holds a NUL character"),
-        (b"training:\n  model_type: a\x07b\n", 2, "character U+0007"),
+        (b"training:\n  model_type: caf\xe9\n", 2, NOT_UTF8),
+        (b"\n\ntraining:\n  model_type: caf\xe9\n", 4, NOT_UTF8),
+        (b"training:\n\n  cv_folds: 3\x00\n", 3, NUL),
+        (b"\na: 1\x00\nb: 2\x00\n", 2, NUL),
+        (b"training:\n  model_type: a\x07b\n", 2, CONTROL),
+        (b"\ntraining:\n  model_type: a\x07b\n", 3, CONTROL),
     ],
-    ids=["latin-1", "nul", "control"],
+    ids=[
+        "latin-1",
+        "latin-1-after-blank-lines",
+        "nul",
+        "first-of-two-nuls",
+        "control",
+        "control-after-a-blank-line",
+    ],
 )
 def test_bytes_that_are_not_text_name_file_and_line(tmp_path, data, line, message):
     path = tmp_path / "config.yaml"
     path.write_bytes(data)
-    with pytest.raises(ConfigError, match=re.escape(message)) as info:
+    with pytest.raises(ConfigError) as info:
         load_config(path)
-    assert str(info.value).startswith(f"{path}, line {line}: ")
+    assert str(info.value) == f"{path}, line {line}: {message}"
+    assert (info.value.source, info.value.line) == (str(path), line)
 
 
 def test_an_integer_too_long_to_parse_names_key_and_line(tmp_path):
@@ -309,3 +347,162 @@ def test_configuration_page_lists_each_backends_keys():
         assert name in rows, f"docs/configuration.md has no row for backend {name!r}"
         documented = re.findall(r"`(\w+)`", rows[name])
         assert documented == list(backend.config_keys or ()), name
+
+
+# -- the checks of a YAML file, at their limits --------------------------------------
+
+
+@contextmanager
+def within_seconds(seconds):
+    """Fail instead of hanging: a loop in a config must be refused, not walked."""
+
+    def stop(signum, frame):
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def refused(path):
+    """The ConfigError of ``load_config(path)``, checked to name the file."""
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    error = info.value
+    assert error.source == str(path)
+    assert str(error).startswith(f"{path}, line {error.line}: ")
+    return error
+
+
+def test_a_yaml_loop_is_refused_at_its_line(tmp_path):
+    path = write(tmp_path, "training:\n  backend: callable\n  x: &a [1, *a]\n")
+    with within_seconds(2):
+        error = refused(path)
+    assert str(error) == (
+        f"{path}, line 3: the YAML refers to itself through an alias (*name inside "
+        "the &name it names); a config cannot hold a loop."
+    )
+
+
+def aliased(n_shared, n_copies, n_more):
+    """A whole config whose ``data`` expands to many values through one alias.
+
+    Counted as _check_node_graph counts (every node, keys included): the
+    root, its 3 keys, ``shared`` (1 + n_shared), ``data`` (1 + n_copies
+    times shared, plus n_more scalars) and the empty ``training`` mapping.
+    """
+    zeros = ", ".join(["0"] * n_shared)
+    copies = ", ".join(["*shared"] * n_copies + ["0"] * n_more)
+    text = f"shared: &shared [{zeros}]\ndata: [{copies}]\ntraining: {{}}\n"
+    size = 1 + 3 + (1 + n_shared) + (1 + n_copies * (1 + n_shared) + n_more) + 1
+    return text, size
+
+
+def test_aliases_may_expand_to_100000_values_and_no_more(tmp_path):
+    text, size = aliased(999, 98, 994)
+    assert size == 100_000
+    assert load_config(write(tmp_path, text)) == {}
+    text, size = aliased(999, 98, 995)
+    error = refused(write(tmp_path, text))
+    assert str(error) == (
+        f"{tmp_path / 'config.yaml'}, line 1: the YAML expands to more than 100000 "
+        "values through its aliases (*name); a config needs far less. Write the "
+        "values out, with fewer aliases and levels."
+    )
+
+
+def alias_chain(n):
+    """Lists nested n + 2 deep through aliases, in a config nested n + 3 deep."""
+    chain = ["a0: &a0 [1]"] + [f"a{i}: &a{i} [*a{i - 1}]" for i in range(1, n + 1)]
+    return "\n".join(chain) + "\ntraining: {}\n"
+
+
+def test_nesting_through_aliases_is_limited_to_50_levels(tmp_path):
+    assert load_config(write(tmp_path, alias_chain(47))) == {}
+    error = refused(write(tmp_path, alias_chain(48)))
+    assert error.line == 1
+    error = refused(write(tmp_path, alias_chain(49)))
+    assert str(error) == (
+        f"{tmp_path / 'config.yaml'}, line 50: the YAML is nested more than 50 "
+        "levels deep; a config needs far less. Write the values out, with fewer "
+        "aliases and levels."
+    )
+
+
+def test_integers_of_up_to_100_characters_are_read(tmp_path):
+    text = "big: " + "9" * 100 + "\nnote: " + "x" * 300 + "\ntraining: {}\n"
+    assert load_config(write(tmp_path, text)) == {}
+    error = refused(write(tmp_path, "training: {}\ndata:\n  big: -" + "9" * 100))
+    assert str(error) == (
+        f"{tmp_path / 'config.yaml'}, line 3: data.big is an integer of 101 "
+        "characters; no setting takes one of more than 100 digits. Check the value."
+    )
+    assert error.key == "data.big"
+    error = refused(write(tmp_path, "\n" + "9" * 101 + "\n"))
+    assert str(error).endswith(
+        ", line 2: the document is an integer of 101 characters; no setting takes "
+        "one of more than 100 digits. Check the value."
+    )
+    assert error.key is None
+
+
+@pytest.mark.parametrize(
+    "text, key, lines",
+    [
+        ("training:\n  cv_folds: 3\n  cv_folds: 4\n", "training.cv_folds", (2, 3)),
+        ("a: 1\n\na: 2\ntraining: {}\n", "a", (1, 3)),
+        (
+            "data:\n  ? [a]\n  : 1\n  x: 1\n  x: 2\ntraining: {}\n",
+            "data.x",
+            (4, 5),
+        ),
+        (
+            "data:\n  inner: {x: 1}\n  more:\n    x: 1\n    y: 2\n    y: 3\n",
+            "data.more.y",
+            (5, 6),
+        ),
+    ],
+    ids=["training", "top-level", "after-a-list-key", "nested"],
+)
+def test_a_repeated_key_names_both_lines(tmp_path, text, key, lines):
+    error = refused(write(tmp_path, text))
+    first, second = lines
+    assert str(error) == (
+        f"{tmp_path / 'config.yaml'}, line {second}: {key} is given twice (lines "
+        f"{first} and {second}); keep one."
+    )
+    assert (error.key, error.line) == (key, second)
+
+
+@pytest.mark.parametrize(
+    "text, line",
+    [
+        ("training:\n  backend: sklearn\n\n  test_size: 1.5\n", 4),
+        ("data:\n  x: 1\ntraining:\n  model_params: {}\n  test_size: 1.5\n", 5),
+        ("# a comment\n\ntest_size: 1.5\n", 3),
+    ],
+)
+def test_a_setting_error_gives_the_line_of_its_key(tmp_path, text, line):
+    error = refused(write(tmp_path, text))
+    assert error.line == line
+    assert str(error).endswith("training.test_size must be a float in [0, 1); got 1.5")
+
+
+@pytest.mark.parametrize(
+    "key, words",
+    [
+        ("test_size", "a float in [0, 1)"),
+        ("problem_type", "one of 'auto', 'classification', 'regression'"),
+        ("n_jobs", "an int <= -1, an int >= 1 or null"),
+        ("cv_folds", "an int >= 0"),
+        ("refit", "true or false"),
+        ("random_state", "an int in [0, 4294967295] or null"),
+        ("preprocessing", "one of 'auto', 'none'"),
+    ],
+)
+def test_describe_allowed_says_what_a_setting_takes(key, words):
+    assert describe_allowed(key) == words

@@ -30,11 +30,13 @@ from easy_mlops.training import (
     ModelSaveError,
     SklearnBackend,
     VersionMismatchWarning,
+    _archive,
     inspect_model,
     load_model,
+    persistence,
     registry,
 )
-from easy_mlops.training.persistence import ARTIFACT_FORMAT_VERSION
+from easy_mlops.training.persistence import ARTIFACT_FORMAT_VERSION, MAX_MANIFEST_BYTES
 
 # Module-level functions of a callable backend: importable, so they pickle.
 SAVED = {}
@@ -792,3 +794,214 @@ def test_version_mismatch_warns_once_per_load(saved):
     with pytest.warns(VersionMismatchWarning) as record:
         load_model(saved)
     assert len([w for w in record if w.category is VersionMismatchWarning]) == 1
+
+
+# -- the manifest's checks, on archives written here (no model trained) ----------
+
+VALID = {
+    "format": "easy_mlops.model",
+    "format_version": 1,
+    "serializer": "joblib",
+    "backend": "sklearn",
+    "versions": {"easy_mlops": "1"},
+    "sha256": {"model": "0" * 64, "trainer.joblib": "1" * 64},
+}
+
+
+def write_manifest(path, manifest=None, raw=None):
+    """An archive holding ``manifest`` (as JSON) or ``raw`` as its manifest."""
+    with zipfile.ZipFile(path, "w") as archive:
+        if raw is None and manifest is not None:
+            raw = json.dumps(manifest)
+        if raw is not None:
+            archive.writestr("manifest.json", raw)
+        archive.writestr("model", b"")
+    return path
+
+
+def manifest_of(path, key=None):
+    with zipfile.ZipFile(path) as archive:
+        return persistence._read_manifest(archive, path, key)
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        {},
+        {"serializer": "skops", "sha256": {"model": "0", "trainer.json": "1"}},
+        {
+            "pipeline": ["scale", "trainer"],
+            "sha256": {**VALID["sha256"], "pipeline.joblib": "2"},
+        },
+        {"format_version": 1, "signature": None},
+    ],
+    ids=["joblib", "skops", "pipeline", "null-signature"],
+)
+def test_a_valid_manifest_is_returned_with_whether_it_is_signed(tmp_path, update):
+    manifest = {**VALID, **update}
+    path = write_manifest(tmp_path / "m", manifest)
+    assert manifest_of(path) == {**manifest, "signed": False}
+
+
+def test_a_signature_is_reported_and_checked_only_with_a_key(tmp_path):
+    key = b"secret"
+    manifest = {**VALID, "signature": _archive.sign(VALID, key)}
+    path = write_manifest(tmp_path / "m", manifest)
+    assert manifest_of(path) == {**manifest, "signed": True}
+    assert manifest_of(path, key) == {**manifest, "signed": True}
+    with pytest.raises(ModelLoadError) as info:
+        manifest_of(path, b"other")
+    assert str(info.value).startswith(f"{path} has a signature that does not match")
+    unsigned = write_manifest(tmp_path / "u", VALID)
+    with pytest.raises(ModelLoadError) as info:
+        manifest_of(unsigned, key)
+    assert str(info.value).startswith(f"{unsigned} is not signed, but a signing key")
+
+
+@pytest.mark.parametrize(
+    "manifest, raw",
+    [
+        (None, None),
+        (None, b"[1, 2]"),
+        (None, b"not json"),
+        ({**VALID, "format": "easy_mlops.other"}, None),
+        ({key: value for key, value in VALID.items() if key != "format"}, None),
+    ],
+    ids=["no-manifest", "list", "not-json", "other-format", "no-format"],
+)
+def test_a_file_without_a_manifest_of_ours_is_not_an_artifact(tmp_path, manifest, raw):
+    path = write_manifest(tmp_path / "m", manifest, raw)
+    with pytest.raises(ModelLoadError) as info:
+        manifest_of(path, b"a key is not reached")
+    assert str(info.value) == (
+        f"{path} is not an easy_mlops model artifact: it has no valid manifest.json."
+    )
+
+
+@pytest.mark.parametrize("version", [0, -1, True, "1", 1.5, None, [1]])
+def test_a_format_version_must_be_a_positive_int(tmp_path, version):
+    path = write_manifest(tmp_path / "m", {**VALID, "format_version": version})
+    with pytest.raises(ModelLoadError) as info:
+        manifest_of(path)
+    assert str(info.value) == (
+        f"{path} has a damaged manifest.json: its format_version is {version!r}, "
+        "not a positive integer. Restore the file from a backup or save the model "
+        "again."
+    )
+
+
+def test_a_newer_format_asks_for_an_upgrade(tmp_path):
+    path = write_manifest(
+        tmp_path / "m", {**VALID, "format_version": ARTIFACT_FORMAT_VERSION + 1}
+    )
+    with pytest.raises(ModelLoadError) as info:
+        manifest_of(path)
+    assert str(info.value) == (
+        f"{path} was written in artifact format {ARTIFACT_FORMAT_VERSION + 1} by a "
+        f"newer easy_mlops; this one reads formats up to {ARTIFACT_FORMAT_VERSION}. "
+        "Upgrade easy_mlops (pip install -U easy-mlops) to load it."
+    )
+
+
+@pytest.mark.parametrize(
+    "update",
+    [
+        {"serializer": "pickle"},
+        {"serializer": None},
+        {"backend": 3},
+        {"backend": None},
+        {"versions": ["easy_mlops", "1"]},
+        {"versions": None},
+        {"sha256": ["0" * 64]},
+        {"sha256": None},
+        {"sha256": {"model": "0"}},
+        {"sha256": {**VALID["sha256"], "extra": "2"}},
+        {"sha256": {**VALID["sha256"], "pipeline.joblib": "2"}},
+        {"pipeline": ["scale", "trainer"]},
+        {"serializer": "skops"},
+        {"sha256": {"model": "0", "trainer.joblib": 1}},
+    ],
+    ids=[
+        "serializer",
+        "no-serializer",
+        "backend",
+        "no-backend",
+        "versions",
+        "no-versions",
+        "sha256-list",
+        "no-sha256",
+        "sha256-missing",
+        "sha256-extra",
+        "sha256-pipeline-unlisted",
+        "pipeline-without-checksum",
+        "skops-with-joblib-checksums",
+        "digest-not-text",
+    ],
+)
+def test_a_damaged_manifest_is_refused_before_its_signature(tmp_path, update):
+    path = write_manifest(tmp_path / "m", {**VALID, **update})
+    with pytest.raises(ModelLoadError) as info:
+        manifest_of(path, b"the signature is not checked first")
+    assert str(info.value) == (
+        f"{path} has a damaged manifest.json (its serializer, backend, versions or "
+        "checksums are missing or wrong). Restore the file from a backup or save "
+        "the model again."
+    )
+
+
+def test_the_manifest_is_read_up_to_one_mib(tmp_path):
+    text = json.dumps(VALID)
+    padded = text[:-1] + " " * (MAX_MANIFEST_BYTES - len(text)) + "}"
+    path = write_manifest(tmp_path / "m", raw=padded)
+    assert manifest_of(path) == {**VALID, "signed": False}
+    path = write_manifest(tmp_path / "m", raw=padded[:-1] + " }")
+    with pytest.raises(ModelLoadError) as info:
+        manifest_of(path)
+    assert str(info.value) == (
+        f"{path}: its 'manifest.json' member would expand to "
+        f"{MAX_MANIFEST_BYTES + 1} bytes, more than the {MAX_MANIFEST_BYTES} bytes "
+        "a load reads. If you trust the file and expect a model that large, pass a "
+        "larger manifest (it cannot be raised)."
+    )
+
+
+@pytest.mark.parametrize(
+    "trusted, names",
+    [
+        (None, []),
+        ("sklearn.tree._tree.Tree", ["sklearn.tree._tree.Tree"]),
+        (["a.B", "c.D"], ["a.B", "c.D"]),
+        (("a.B",), ["a.B"]),
+        ({"a.B": None}.keys(), ["a.B"]),
+        ([], []),
+    ],
+    ids=["none", "one-string", "list", "tuple", "keys", "empty"],
+)
+def test_trusted_is_a_list_of_names(trusted, names):
+    result = persistence._trusted_names(trusted)
+    assert result == names and type(result) is list
+
+
+@pytest.mark.parametrize("trusted", [[3], ["a.B", None], 5, b"a.B"])
+def test_trusted_must_hold_names(trusted):
+    with pytest.raises(TypeError) as info:
+        persistence._trusted_names(trusted)
+    assert str(info.value) == (
+        "trusted must be a list of type names such as ['sklearn.tree._tree.Tree']. "
+        f"Got {trusted!r} instead."
+    )
+
+
+def test_the_recorded_backend_must_be_registered():
+    assert persistence._registered_backend({"backend": "sklearn"}, "m") is (
+        registry.get_backend("sklearn")
+    )
+    with pytest.raises(ModelLoadError) as info:
+        persistence._registered_backend({"backend": "nowhere"}, "m")
+    assert str(info.value) == (
+        "m was trained with backend 'nowhere', which is not registered in this "
+        "process. Install the package that provides it (it registers through the "
+        "'easy_mlops.backends' entry point) or call "
+        "ModelTrainer.register_backend(YourBackend) before loading. Registered "
+        f"backends: {', '.join(registry.available_backends())}."
+    )
