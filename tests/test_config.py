@@ -506,3 +506,19 @@ def test_a_setting_error_gives_the_line_of_its_key(tmp_path, text, line):
 )
 def test_describe_allowed_says_what_a_setting_takes(key, words):
     assert describe_allowed(key) == words
+
+
+def test_an_error_in_an_aliased_section_names_its_line(tmp_path):
+    # The section is written once under an anchor and used through an alias:
+    # the error still names the line of the bad key.
+    path = tmp_path / "aliased.yaml"
+    path.write_text(
+        "defaults: &shared\n"
+        "  model_type: logistic_regression\n"
+        "  test_size: 1.5\n"
+        "training: *shared\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.line == 3
+    assert str(info.value).startswith(f"{path}, line 3: training.test_size")

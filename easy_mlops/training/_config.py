@@ -375,7 +375,10 @@ def _key_lines(node, source, seen, prefix=()):
     """Map each key path to its line; a repeated key is an error.
 
     PyYAML keeps the last of repeated keys silently, which hides mistakes.
-    A mapping reached again through an alias is not walked again (``seen``).
+    A mapping reached through an alias is walked under each path that uses
+    it, so that its keys' errors name their line there too; ``seen`` holds
+    the mappings on the current path, which stops a loop (already refused,
+    as is an oversized expansion, by ``_check_node_graph``).
     """
     lines = {}
     if isinstance(node, yaml.MappingNode) and id(node) not in seen:
@@ -395,6 +398,7 @@ def _key_lines(node, source, seen, prefix=()):
                 )
             lines[path] = line
             lines.update(_key_lines(value_node, source, seen, path))
+        seen.discard(id(node))
     return lines
 
 
