@@ -20,7 +20,9 @@ from pathlib import Path
 
 import click
 
-from ._cli_data import (
+from .._suggest import closest_match
+from .._version import __version__
+from ._data import (
     check_output_path,
     demo_frame,
     features_for,
@@ -29,7 +31,7 @@ from ._cli_data import (
     read,
     target_like_training,
 )
-from ._cli_output import (
+from ._output import (
     columns_table,
     leaderboard_table,
     metric_sources,
@@ -37,14 +39,12 @@ from ._cli_output import (
     unique,
     warning_messages,
 )
-from ._cli_progress import progress_bar
-from ._cli_tracking import (
+from ._progress import progress_bar
+from ._tracking import (
     failed_fit_tracked,
     log_tracked_run,
     tracking_options,
 )
-from ._suggest import closest_match
-from ._version import __version__
 
 __all__ = ["main"]
 
@@ -242,13 +242,13 @@ def train(
     from rich.console import Console
     from rich.markup import escape
 
-    from . import tracking
+    from .. import tracking
+    from ..config import load_config
+    from ..training import ModelTrainer
     from ._tables import Table, drop_missing_targets, split_columns
-    from .config import load_config
-    from .training import ModelTrainer
 
     out = Console(quiet=quiet, highlight=False, soft_wrap=True)
-    from .training.persistence import check_save_path
+    from ..training.persistence import check_save_path
 
     check_save_path(output)
     trainer = ModelTrainer(load_config(config_path) if config_path else {})
@@ -313,8 +313,8 @@ def train(
     saved = trainer.save_model(output)
     out.print(f"Model saved to {saved}", markup=False)
     if report_dir is not None:
-        from .report import write_report
-        from .training import inspect_model
+        from ..report import write_report
+        from ..training import inspect_model
 
         report = write_report(trainer, report_dir, manifest=inspect_model(saved))
         for note in report.notes:
@@ -402,8 +402,8 @@ def evaluate(model, data, target, secure, na_values, encoding):
     """Score a saved MODEL on labelled DATA (CSV, TSV or Parquet)."""
     from rich.console import Console
 
+    from ..training.metrics import compute_metrics
     from ._tables import DataError, did_you_mean
-    from .training.metrics import compute_metrics
 
     trainer = load_model(model, secure)
     table = read(data, na_values, encoding)
@@ -449,7 +449,7 @@ def backends():
     from rich.console import Console
     from rich.table import Table
 
-    from .training import registry
+    from ..training import registry
 
     table = Table(title="Training backends")
     for column in ("backend", "model_type"):
@@ -498,7 +498,7 @@ def init(path, force):
 
     PATH defaults to easy-mlops.yaml.
     """
-    from .config import write_default_config
+    from ..config import write_default_config
 
     if path.exists() and not force:
         raise FileExistsError(f"{path} already exists; pass --force to overwrite it.")
