@@ -9,9 +9,23 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+from sklearn.model_selection import (
+    GroupKFold,
+    GroupShuffleSplit,
+    KFold,
+    StratifiedGroupKFold,
+    StratifiedKFold,
+    TimeSeriesSplit,
+    train_test_split,
+)
 
 from easy_mlops.training import SklearnBackend, SmallDataWarning
+from easy_mlops.training._splitting import (
+    RowStructure,
+    cv_indices,
+    cv_splitter,
+    holdout_indices,
+)
 from easy_mlops.training._splitting import feasible_folds as _feasible_folds
 from easy_mlops.training._splitting import holdout_impossible as _holdout_impossible
 from easy_mlops.training.settings import resolve_settings
@@ -283,3 +297,68 @@ def test_impossible_holdout_warns_and_keeps_every_row(table):
     assert split.sample_weight_train is w
     assert split.X_test is None and split.y_test is None
     assert split.note == _holdout_impossible(y, 0.2, "classification")
+
+
+# -- grouped and time-ordered rows ---------------------------------------------------
+
+
+def _plan(y, rows, problem_type, n_folds=4, test_size=0.25):
+    holdout = holdout_indices(
+        y, test_size=test_size, problem_type=problem_type, random_state=0, rows=rows
+    )
+    splitter, note = cv_splitter(
+        y, n_folds=n_folds, problem_type=problem_type, random_state=0, rows=rows
+    )
+    return holdout, cv_indices(splitter, y, rows), note
+
+
+@pytest.mark.parametrize(
+    "problem_type, splitter",
+    [
+        ("classification", StratifiedGroupKFold(4, shuffle=True, random_state=0)),
+        ("regression", GroupKFold(4, shuffle=True, random_state=0)),
+    ],
+)
+def test_grouped_rows_never_share_a_group_across_a_split(problem_type, splitter):
+    groups = np.repeat(np.arange(15), 4)
+    y = labels(30, 30) if problem_type == "classification" else groups * 1.5
+    rows = RowStructure(groups=groups, group_name="person")
+    (train, test, note, description), folds, cv_note = _plan(y, rows, problem_type)
+    assert note is None and cv_note is None
+    assert description == "25% of the groups of 'person'"
+    splits = [(train, test), *folds]
+    for fit_rows, scored_rows in splits:
+        assert not set(groups[fit_rows]) & set(groups[scored_rows])
+        assert len(fit_rows) + len(scored_rows) == 60
+    expected = GroupShuffleSplit(1, test_size=0.25, random_state=0)
+    want_train, want_test = next(expected.split(y, y, groups))
+    assert train.tolist() == want_train.tolist() and test.tolist() == want_test.tolist()
+    assert _as_lists(folds) == _as_lists(splitter.split(y, y, groups))
+
+
+def test_time_ordered_holdout_is_the_latest_rows_and_folds_chain_forward():
+    y = np.linspace(0.0, 1.0, 40)
+    rows = RowStructure(time_column="month", gap=2)
+    (train, test, note, description), folds, _ = _plan(y, rows, "regression")
+    assert test.tolist() == list(range(30, 40))
+    assert train.tolist() == list(range(28))  # the gap of 2 rows before the test
+    assert description == "the latest 10 rows by 'month' after a gap of 2 rows"
+    for fit_rows, scored_rows in folds:
+        assert fit_rows.max() + 2 < scored_rows.min()
+    assert _as_lists(folds) == _as_lists(TimeSeriesSplit(4, gap=2).split(y))
+
+
+def test_too_few_time_ordered_rows_reduce_the_folds():
+    y = np.linspace(0.0, 1.0, 7)
+    splitter, note = cv_splitter(
+        y,
+        n_folds=5,
+        problem_type="regression",
+        random_state=0,
+        rows=RowStructure(time_column="t"),
+    )
+    assert splitter.get_n_splits() == 2
+    assert note == (
+        "Cross-validation reduced from 5 to 2 folds: 7 time-ordered rows allow 2 "
+        "forward-chaining folds."
+    )

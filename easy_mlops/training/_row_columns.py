@@ -129,7 +129,7 @@ def _take_column(X, name, key):
     columns = [str(column) for column in X.columns]
     if name not in columns:
         raise ValueError(
-            f"{key}={name!r} is not a column of X{did_you_mean(name, columns)} "
+            f"{key}={name!r} is not a column of X.{did_you_mean(name, columns)} "
             f"Columns: {', '.join(columns)}."
         )
     import narwhals as nw
