@@ -32,10 +32,10 @@ def test_classification_baseline_is_dummy_prior_scored_independently(split):
         scoring="neg_log_loss",
     )
     X = np.zeros((60, 1))
-    dummy = DummyClassifier(strategy="prior").fit(X[:45], y[:45], sample_weight=w[:45])
-    want = log_loss(
-        y[45:], dummy.predict_proba(X[45:]), sample_weight=w[45:], labels=dummy.classes_
-    )
+    dummy = DummyClassifier(strategy="prior")
+    dummy.fit(X[train], y[train], sample_weight=w[train])
+    proba = dummy.predict_proba(X[test])
+    want = log_loss(y[test], proba, sample_weight=w[test], labels=dummy.classes_)
     assert result["metrics"]["log_loss"] == pytest.approx(want)
     scorer = get_scorer("neg_log_loss")
     expected = [
