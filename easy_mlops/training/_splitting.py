@@ -14,17 +14,19 @@ these functions return says why.
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 __all__ = [
     "RowStructure",
+    "SplitPlan",
     "cv_indices",
     "cv_splitter",
     "feasible_folds",
     "holdout_impossible",
     "holdout_indices",
+    "plan_splits",
 ]
 
 
@@ -209,3 +211,83 @@ def _reduced(n_folds, limit, why):
         f"Cross-validation reduced from {n_folds} to {limit} folds: {why} allow "
         f"{limit} forward-chaining folds."
     )
+
+
+class SplitPlan(NamedTuple):
+    """Every split of one run, chosen before any fit.
+
+    ``holdout`` is a ``(train, test)`` pair of row indices or None; ``folds``
+    the cross-validation's pairs; the notes say what was skipped or reduced
+    and why; ``description`` records how the rows were split.
+    """
+
+    holdout: Any
+    folds: list
+    holdout_note: str | None
+    cv_note: str | None
+    description: dict
+
+
+def plan_splits(y, config, *, problem_type, rows, folds=True):
+    """The hold-out and the folds of a run, with a SmallDataWarning per note.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n_samples,)
+        The target, rows in the order of ``X`` (time-ordered rows sorted).
+    config : mapping
+        The resolved settings: ``test_size``, ``cv_folds``, ``random_state``.
+    problem_type : {"classification", "regression"}
+    rows : RowStructure
+    folds : bool, default=True
+        Whether to plan the cross-validation (False when the backend runs
+        its own).
+
+    Returns
+    -------
+    plan : SplitPlan
+    """
+    import warnings
+
+    from .exceptions import SmallDataWarning
+
+    seed = config["random_state"]
+    holdout, holdout_note, holdout_how = None, None, "none (test_size=0)"
+    if config["test_size"]:
+        train, test, holdout_note, holdout_how = holdout_indices(
+            y,
+            test_size=config["test_size"],
+            problem_type=problem_type,
+            random_state=seed,
+            rows=rows,
+        )
+        if holdout_note is None:
+            holdout = (train, test)
+        else:
+            holdout_how = "skipped"
+    splitter, cv_note = (None, None)
+    if folds:
+        splitter, cv_note = cv_splitter(
+            y,
+            n_folds=config["cv_folds"],
+            problem_type=problem_type,
+            random_state=seed,
+            rows=rows,
+        )
+    for note in (holdout_note, cv_note):
+        if note is not None:
+            warnings.warn(note, SmallDataWarning, stacklevel=3)
+    description = {
+        "rows": rows.kind,
+        "holdout": holdout_how,
+        "cv": _describe_splitter(splitter),
+        "group_column": rows.group_name,
+        "time_column": rows.time_column,
+    }
+    return SplitPlan(
+        holdout, cv_indices(splitter, y, rows), holdout_note, cv_note, description
+    )
+
+
+def _describe_splitter(splitter):
+    return "none" if splitter is None else repr(splitter)
