@@ -30,13 +30,16 @@ from easy_mlops.training import (
     ModelSaveError,
     SklearnBackend,
     VersionMismatchWarning,
-    _archive,
     inspect_model,
     load_model,
     persistence,
     registry,
 )
-from easy_mlops.training.persistence import ARTIFACT_FORMAT_VERSION, MAX_MANIFEST_BYTES
+from easy_mlops.training.persistence import (
+    ARTIFACT_FORMAT_VERSION,
+    MAX_MANIFEST_BYTES,
+    _archive,
+)
 
 # Module-level functions of a callable backend: importable, so they pickle.
 SAVED = {}
