@@ -22,12 +22,11 @@ def split():
 def test_classification_baseline_is_dummy_prior_scored_independently(split):
     y, w, folds = split
     train, test = np.arange(60)[np.arange(60) % 4 > 0], np.arange(60)[::4]
-    holdout = (train, test)
     result = score_baseline(
-        y,
-        w,
-        problem_type="classification",
-        holdout=holdout,
+        "classification",
+        holdout=(y[train], w[train], y[test], w[test]),
+        y=y,
+        sample_weight=w,
         folds=folds,
         scoring="neg_log_loss",
     )
@@ -55,7 +54,7 @@ def test_classification_baseline_is_dummy_prior_scored_independently(split):
 def test_regression_baseline_is_the_training_mean(split):
     _, w, folds = split
     y = np.linspace(0.0, 3.0, 60)
-    result = score_baseline(y, problem_type="regression", folds=folds)
+    result = score_baseline("regression", y=y, folds=folds)
     expected = [
         r2_score(y[b], DummyRegressor().fit(y[a, None], y[a]).predict(y[b, None]))
         for a, b in folds

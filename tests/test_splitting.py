@@ -332,9 +332,8 @@ def test_grouped_rows_never_share_a_group_across_a_split(problem_type, splitter)
     groups = np.repeat(np.arange(15), 4)
     y = labels(30, 30) if problem_type == "classification" else groups * 1.5
     rows = RowStructure(groups=groups, group_name="person")
-    (train, test, note, description), folds, cv_note = _plan(y, rows, problem_type)
+    (train, test, note), folds, cv_note = _plan(y, rows, problem_type)
     assert note is None and cv_note is None
-    assert description == "25% of the groups of 'person'"
     splits = [(train, test), *folds]
     for fit_rows, scored_rows in splits:
         assert not set(groups[fit_rows]) & set(groups[scored_rows])
@@ -348,10 +347,9 @@ def test_grouped_rows_never_share_a_group_across_a_split(problem_type, splitter)
 def test_time_ordered_holdout_is_the_latest_rows_and_folds_chain_forward():
     y = np.linspace(0.0, 1.0, 40)
     rows = RowStructure(time_column="month", gap=2)
-    (train, test, note, description), folds, _ = _plan(y, rows, "regression")
+    (train, test, note), folds, _ = _plan(y, rows, "regression")
     assert test.tolist() == list(range(30, 40))
     assert train.tolist() == list(range(28))  # the gap of 2 rows before the test
-    assert description == "the latest 10 rows by 'month' after a gap of 2 rows"
     for fit_rows, scored_rows in folds:
         assert fit_rows.max() + 2 < scored_rows.min()
     assert _as_lists(folds) == _as_lists(TimeSeriesSplit(4, gap=2).split(y))

@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from .._sklearn_compat import _num_samples
+from .._sklearn_compat import _num_samples, _safe_indexing
 from .._suggest import did_you_mean
 from ._splitting import RowStructure
 from .exceptions import EasyMLOpsWarning
@@ -25,6 +25,7 @@ from .preprocessing import is_dataframe
 
 __all__ = [
     "drop_row_columns",
+    "in_time_order",
     "read_row_structure",
     "warn_possible_groups",
     "warn_unordered_dates",
@@ -51,6 +52,9 @@ def read_row_structure(X, groups, settings):
     rows : RowStructure
     order : ndarray of int or None
         The row order by time (stable), or None when no time column is set.
+
+    When neither groups nor time order is given, a column that looks like
+    the ID of entities is pointed out (:func:`warn_possible_groups`).
 
     Raises
     ------
@@ -97,7 +101,20 @@ def read_row_structure(X, groups, settings):
         order = np.argsort(_time_values(values, time_column), kind="stable")
         rows = RowStructure(time_column=time_column, gap=settings["time_gap"])
         return X, rows, order
+    warn_possible_groups(X)
     return X, RowStructure(), None
+
+
+def in_time_order(X, y, sample_weight, order):
+    """``X``, ``y`` and ``sample_weight`` with their rows in ``order``.
+
+    Unchanged when ``order`` is None (no time column).
+    """
+    if order is None:
+        return X, y, sample_weight
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight)[order]
+    return _safe_indexing(X, order), _safe_indexing(y, order), sample_weight
 
 
 def drop_row_columns(X, settings):

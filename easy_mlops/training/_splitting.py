@@ -14,19 +14,19 @@ these functions return says why.
 
 import math
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 
 __all__ = [
     "RowStructure",
-    "SplitPlan",
     "cv_indices",
     "cv_splitter",
     "feasible_folds",
     "holdout_impossible",
     "holdout_indices",
-    "plan_splits",
+    "SPLITTERS",
+    "describe_split",
 ]
 
 
@@ -110,25 +110,20 @@ def holdout_indices(y, *, test_size, problem_type, random_state, rows):
         Row indices; both None when the hold-out is skipped.
     note : str or None
         Why the hold-out was skipped.
-    description : str
-        How the hold-out rows are chosen, for the training record.
     """
     n_samples = y.shape[0]
     if rows.kind == "time-ordered":
         n_test = math.ceil(test_size * n_samples)
         n_train = n_samples - n_test - rows.gap
-        description = f"the latest {n_test} rows by {rows.time_column!r}" + (
-            f" after a gap of {rows.gap} rows" if rows.gap else ""
-        )
         if n_test < 2 or n_train < 2:
             note = (
                 f"Hold-out skipped: the latest test_size={test_size} of "
                 f"{n_samples} time-ordered rows leaves {n_test} test and "
                 f"{max(n_train, 0)} training row(s); each part needs at least 2."
             )
-            return None, None, note, description
+            return None, None, note
         test = np.arange(n_samples - n_test, n_samples)
-        return np.arange(n_train), test, None, description
+        return np.arange(n_train), test, None
     if rows.kind == "grouped":
         from sklearn.model_selection import GroupShuffleSplit
 
@@ -136,13 +131,11 @@ def holdout_indices(y, *, test_size, problem_type, random_state, rows):
             n_splits=1, test_size=test_size, random_state=random_state
         )
         train, test = next(splitter.split(np.zeros((n_samples, 1)), y, rows.groups))
-        description = f"{test_size:.0%} of the groups of {rows.group_name!r}"
-        return train, test, None, description
+        return train, test, None
     note = holdout_impossible(y, test_size, problem_type)
     stratified = problem_type == "classification"
-    description = f"shuffled{', stratified' if stratified else ''}"
     if note is not None:
-        return None, None, note, description
+        return None, None, note
     from sklearn.model_selection import train_test_split
 
     train, test = train_test_split(
@@ -152,7 +145,7 @@ def holdout_indices(y, *, test_size, problem_type, random_state, rows):
         stratify=y if stratified else None,
         random_state=random_state,
     )
-    return train, test, None, description
+    return train, test, None
 
 
 def cv_splitter(y, *, n_folds, problem_type, random_state, rows):
@@ -213,81 +206,41 @@ def _reduced(n_folds, limit, why):
     )
 
 
-class SplitPlan(NamedTuple):
-    """Every split of one run, chosen before any fit.
+#: The splitters of each kind of rows: (hold-out, folds), each as
+#: (classification, regression).
+SPLITTERS = {
+    "shuffled": (
+        ("StratifiedShuffleSplit", "ShuffleSplit"),
+        ("StratifiedKFold", "KFold"),
+    ),
+    "grouped": (
+        ("GroupShuffleSplit", "GroupShuffleSplit"),
+        ("StratifiedGroupKFold", "GroupKFold"),
+    ),
+    "time-ordered": (
+        ("the latest rows", "the latest rows"),
+        ("TimeSeriesSplit", "TimeSeriesSplit"),
+    ),
+}
 
-    ``holdout`` is a ``(train, test)`` pair of row indices or None; ``folds``
-    the cross-validation's pairs; the notes say what was skipped or reduced
-    and why; ``description`` records how the rows were split.
+
+def describe_split(rows, *, problem_type, n_test, n_folds):
+    """How a run's rows were split, for the training record.
+
+    Examples
+    --------
+    >>> from easy_mlops.training._splitting import RowStructure, describe_split
+    >>> describe_split(RowStructure(time_column="month"), problem_type="regression",
+    ...                n_test=12, n_folds=5)["cv"]
+    'TimeSeriesSplit, 5 folds'
     """
-
-    holdout: Any
-    folds: list
-    holdout_note: str | None
-    cv_note: str | None
-    description: dict
-
-
-def plan_splits(y, config, *, problem_type, rows, folds=True):
-    """The hold-out and the folds of a run, with a SmallDataWarning per note.
-
-    Parameters
-    ----------
-    y : ndarray of shape (n_samples,)
-        The target, rows in the order of ``X`` (time-ordered rows sorted).
-    config : mapping
-        The resolved settings: ``test_size``, ``cv_folds``, ``random_state``.
-    problem_type : {"classification", "regression"}
-    rows : RowStructure
-    folds : bool, default=True
-        Whether to plan the cross-validation (False when the backend runs
-        its own).
-
-    Returns
-    -------
-    plan : SplitPlan
-    """
-    import warnings
-
-    from .exceptions import SmallDataWarning
-
-    seed = config["random_state"]
-    holdout, holdout_note, holdout_how = None, None, "none (test_size=0)"
-    if config["test_size"]:
-        train, test, holdout_note, holdout_how = holdout_indices(
-            y,
-            test_size=config["test_size"],
-            problem_type=problem_type,
-            random_state=seed,
-            rows=rows,
-        )
-        if holdout_note is None:
-            holdout = (train, test)
-        else:
-            holdout_how = "skipped"
-    splitter, cv_note = (None, None)
-    if folds:
-        splitter, cv_note = cv_splitter(
-            y,
-            n_folds=config["cv_folds"],
-            problem_type=problem_type,
-            random_state=seed,
-            rows=rows,
-        )
-    for note in (holdout_note, cv_note):
-        if note is not None:
-            warnings.warn(note, SmallDataWarning, stacklevel=3)
-    description = {
+    which = int(problem_type != "classification")
+    holdout, folds = (names[which] for names in SPLITTERS[rows.kind])
+    return {
         "rows": rows.kind,
-        "holdout": holdout_how,
-        "cv": _describe_splitter(splitter),
         "group_column": rows.group_name,
         "time_column": rows.time_column,
+        "gap": rows.gap,
+        "holdout": f"{holdout}, {n_test} rows" if n_test else "none",
+        "cv": f"{folds}, {n_folds} folds" if n_folds else "none",
     }
-    return SplitPlan(
-        holdout, cv_indices(splitter, y, rows), holdout_note, cv_note, description
-    )
-
-
-def _describe_splitter(splitter):
-    return "none" if splitter is None else repr(splitter)

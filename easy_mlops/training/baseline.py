@@ -46,19 +46,20 @@ def baseline_estimator(problem_type):
 
 
 def score_baseline(
-    y, sample_weight=None, *, problem_type, holdout=None, folds=(), scoring=None
+    problem_type, *, holdout=None, y=None, sample_weight=None, folds=(), scoring=None
 ):
     """Fit and score the baseline on the run's hold-out and folds.
 
     Parameters
     ----------
-    y : ndarray of shape (n_samples,)
-        The target (rows in the order the splits index).
-    sample_weight : ndarray of shape (n_samples,) or None
-        Weights for the fits and the scores.
     problem_type : {"classification", "regression"}
-    holdout : tuple of (train, test) index arrays, default=None
-        The hold-out split; None when there is none.
+    holdout : tuple of (y_train, w_train, y_test, w_test), default=None
+        The hold-out's targets and weights (None where unweighted); None
+        when there is no hold-out.
+    y : ndarray of shape (n_samples,), default=None
+        The target the folds index.
+    sample_weight : ndarray of shape (n_samples,), default=None
+        Its weights, for the fits and the scores.
     folds : sequence of (train, test) index arrays, default=()
         The cross-validation folds.
     scoring : str, callable or None, default=None
@@ -76,28 +77,23 @@ def score_baseline(
     >>> from easy_mlops.training.baseline import score_baseline
     >>> y = np.array([0, 0, 0, 1] * 5)
     >>> folds = [(np.arange(10, 20), np.arange(10)), (np.arange(10), np.arange(10, 20))]
-    >>> score_baseline(y, problem_type="classification", folds=folds)["cv_scores"]
+    >>> score_baseline("classification", y=y, folds=folds)["cv_scores"]
     [0.8, 0.7]
     """
-    X = np.zeros((y.shape[0], 1))
     metrics = {}
     if holdout is not None:
-        train, test = holdout
-        model = _fit(problem_type, X, y, sample_weight, train)
+        y_train, w_train, y_test, w_test = holdout
+        model = _fit(problem_type, y_train, w_train)
+        X_test = np.zeros((y_test.shape[0], 1))
         proba = {}
         if problem_type == "classification":
-            proba = {"y_proba": model.predict_proba(X[test]), "classes": model.classes_}
+            proba = {"y_proba": model.predict_proba(X_test), "classes": model.classes_}
         metrics = compute_metrics(
-            problem_type,
-            y[test],
-            model.predict(X[test]),
-            _part(sample_weight, test),
-            **proba,
+            problem_type, y_test, model.predict(X_test), w_test, **proba
         )
     scores = [
         _score(
-            _fit(problem_type, X, y, sample_weight, train),
-            X[test],
+            _fit(problem_type, y[train], _part(sample_weight, train)),
             y[test],
             _part(sample_weight, test),
             problem_type,
@@ -176,13 +172,15 @@ def _part(sample_weight, rows):
     return None if sample_weight is None else sample_weight[rows]
 
 
-def _fit(problem_type, X, y, sample_weight, rows):
+def _fit(problem_type, y, sample_weight):
+    # The baseline ignores X: one column of zeros stands for it.
     return baseline_estimator(problem_type).fit(
-        X[rows], y[rows], sample_weight=_part(sample_weight, rows)
+        np.zeros((y.shape[0], 1)), y, sample_weight=sample_weight
     )
 
 
-def _score(model, X, y, sample_weight, problem_type, scoring):
+def _score(model, y, sample_weight, problem_type, scoring):
+    X = np.zeros((y.shape[0], 1))
     if scoring is None:
         return default_score(problem_type, y, model.predict(X), sample_weight)
     from sklearn.metrics import get_scorer

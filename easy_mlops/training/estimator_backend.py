@@ -124,13 +124,16 @@ class EstimatorBackend(BaseTrainingBackend):
         """Whether ``model_type`` is a list of entries or ``"compare"``."""
         return is_comparison(self.config["model_type"])
 
-    def for_model_type(self, model_type):
+    def for_model_type(self, model_type, scoring=None):
         """A copy of this backend for one catalogue entry.
 
         In a comparison, ``model_params`` keeps only the parameters that
-        entry's estimator takes, so one config can tune several models.
+        entry's estimator takes, so one config can tune several models;
+        ``scoring``, when given, is the score the comparison ranks by.
         """
         config = {**self.config, "model_type": model_type}
+        if scoring is not None:
+            config["scoring"] = scoring
         if self.comparing and config.get("model_params"):
             config["model_params"] = accepted_params(
                 self.model_types[model_type], config["model_params"]
