@@ -211,12 +211,15 @@ class RunInputs:
         The columns of ``X``, when it has names.
     rows : RowStructure
         How the rows relate (groups, time order), which the splits follow.
+    sparse : bool
+        Whether ``X`` is a sparse matrix.
     """
 
     target_name: str | None = None
     problem_type_reason: str | None = None
     feature_names: list | None = None
     rows: RowStructure = field(default_factory=RowStructure)
+    sparse: bool = False
 
 
 class DataSplit(NamedTuple):

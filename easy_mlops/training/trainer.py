@@ -5,6 +5,7 @@
 import logging
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
@@ -338,6 +339,7 @@ class ModelTrainer(
                     else None,
                     feature_names=None if names is None else list(names),
                     rows=rows,
+                    sparse=issparse(X),
                 ),
             )
             callback_fit.set_data(X, y, sample_weight)
