@@ -1,11 +1,19 @@
 """The baseline: scored like the model, on its hold-out and folds."""
 
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.dummy import DummyClassifier, DummyRegressor
-from sklearn.metrics import get_scorer, log_loss, r2_score
-from sklearn.model_selection import KFold
+from sklearn.metrics import accuracy_score, get_scorer, log_loss, r2_score
+from sklearn.model_selection import (
+    KFold,
+    StratifiedKFold,
+    cross_val_score,
+    train_test_split,
+)
 
+from easy_mlops import ModelTrainer
 from easy_mlops.training import ModelQualityWarning
 from easy_mlops.training.baseline import check_quality, score_baseline
 
@@ -98,3 +106,49 @@ def test_without_folds_the_holdout_metric_decides():
             scoring="",
             problem_type="classification",
         )
+
+
+# -- through ModelTrainer ------------------------------------------------------------
+
+
+def test_run_baseline_equals_dummy_on_the_runs_holdout_and_folds():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 3))
+    y = rng.choice(["a", "b", "c"], size=120, p=[0.6, 0.3, 0.1])  # independent of X
+    with pytest.warns(ModelQualityWarning, match="does not beat a baseline"):
+        trainer = ModelTrainer(model_type="logistic_regression", cv_folds=3).fit(X, y)
+    baseline = trainer.training_result_.baseline
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.2, stratify=y, random_state=42
+    )
+    dummy = DummyClassifier(strategy="prior").fit(X_train, y_train)
+    assert baseline["metrics"]["accuracy"] == pytest.approx(
+        accuracy_score(y_test, dummy.predict(X_test))
+    )
+    assert baseline["metrics"]["log_loss"] == pytest.approx(
+        log_loss(y_test, dummy.predict_proba(X_test), labels=dummy.classes_)
+    )
+    folds = StratifiedKFold(3, shuffle=True, random_state=42)
+    expected = cross_val_score(DummyClassifier(strategy="prior"), X, y, cv=folds)
+    np.testing.assert_allclose(baseline["cv_scores"], expected)
+    assert baseline["warning"].startswith("The model does not beat a baseline")
+
+
+def test_regression_baseline_is_the_mean_on_the_same_folds(regression_data):
+    X, y = regression_data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ModelQualityWarning)
+        trainer = ModelTrainer(model_type="ridge", cv_folds=4).fit(X, y)
+    baseline = trainer.training_result_.baseline
+    folds = KFold(4, shuffle=True, random_state=42)
+    expected = cross_val_score(DummyRegressor(), X, y, cv=folds)
+    np.testing.assert_allclose(baseline["cv_scores"], expected)
+    assert baseline["warning"] is None
+    assert trainer.training_result_.metrics["cv_mean"] > 0.9
+
+
+def test_no_warning_on_a_learnable_target(classification_data):
+    X, y = classification_data
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ModelQualityWarning)
+        ModelTrainer(model_type="logistic_regression", cv_folds=3).fit(X, y)
