@@ -205,7 +205,6 @@ def train(
         with progress_bar(trainer, quiet=quiet), tracked_fit:
             trainer.fit(X, y)
     result = trainer.training_result_
-    result.target_name = target
     result.id_columns = list(ids)
     out.print(
         f"Problem type: [bold]{result.problem_type}[/bold] "

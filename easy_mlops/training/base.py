@@ -34,30 +34,41 @@ from .steps import collect_cv, cv_folds, holdout_outputs, scoring_name
 
 # DataSplit and CrossValidationResult are records (result.py); importable from
 # here too, where backends written for 0.4 import them.
-__all__ = ["HOOKS", "BaseTrainingBackend", "CrossValidationResult", "DataSplit"]
+__all__ = [
+    "FLOW_HOOKS",
+    "HOOKS",
+    "BaseTrainingBackend",
+    "CrossValidationResult",
+    "DataSplit",
+]
 
-#: The methods a backend may override: the whole contract, in one place.
-#: Each keeps the signature given here; every other method is the flow's own.
-#: ``train`` is the one a backend must write (``EstimatorBackend`` writes it
-#: around ``build_estimator``).
+#: The contract: what ModelTrainer, persistence and the callbacks call on a
+#: backend, each with its signature.  ``train`` is the one a backend must
+#: write (``EstimatorBackend`` writes it around ``build_estimator``).
 HOOKS = {
     "train": "(X, y, sample_weight=None)",
     "check_backend_config": "()",
     "supported_problem_types": "()",
+    "predict": "(model, X)",
+    "has_predict_proba": "(model=None)",
+    "predict_proba": "(model, X)",
+    "model_name": "(model)",
+    "save_model": "(model, path)",
+    "load_model": "(path)",
+    "input_tags": None,  # a property
+}
+
+#: The steps of the training flow that a backend may replace: the flow
+#: (:mod:`easy_mlops.training.flow`) calls them, and a backend that writes its
+#: own ``train`` may use their defaults.  Every other method is the flow's own.
+FLOW_HOOKS = {
     "accepts_sample_weight": "(problem_type)",
     "detect_problem_type": "(y)",
     "split_data": "(X, y, sample_weight=None, *, problem_type)",
     "fit_model": "(X, y, sample_weight=None, *, problem_type)",
     "evaluate": "(model, X, y, sample_weight=None, *, problem_type)",
     "cross_validate": "(X, y, sample_weight=None, *, problem_type)",
-    "predict": "(model, X)",
-    "has_predict_proba": "(model=None)",
-    "predict_proba": "(model, X)",
     "scoring_estimator": "(model, *, problem_type, classes=None)",
-    "model_name": "(model)",
-    "save_model": "(model, path)",
-    "load_model": "(path)",
-    "input_tags": None,  # a property
 }
 
 

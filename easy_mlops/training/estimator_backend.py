@@ -23,7 +23,16 @@ from .label_encoding import EncodedLabelClassifier, unwrap
 from .problem_type import PROBLEM_TYPES
 from .steps import candidate_problem_types
 
-__all__ = ["EstimatorBackend"]
+__all__ = ["EXTENSION_POINTS", "EstimatorBackend"]
+
+#: What a subclass of ``EstimatorBackend`` may override besides the hooks of
+#: :mod:`easy_mlops.training.base`: the estimator it trains, and the
+#: cross-validation of a backend that declares ``own_cross_validation``.
+EXTENSION_POINTS = {
+    "build_estimator": "(problem_type)",
+    "estimator_params": "(problem_type)",
+    "cross_validate_trained": "(model, X, y, sample_weight=None, *, problem_type)",
+}
 
 
 class EstimatorBackend(BaseTrainingBackend):
