@@ -221,7 +221,8 @@ def train(
         out.print(leaderboard_table(result))
     skipped = list(result.skipped)
     if result.metrics:
-        out.print(metrics_table(result.metrics, metric_sources(result)))
+        baseline = result.baseline.get("metrics")
+        out.print(metrics_table(result.metrics, metric_sources(result), baseline))
     else:
         why = " ".join(skipped) or "test_size and cv_folds turn both off."
         out.print(f"No metrics: {why}", markup=False)
