@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.datasets import make_classification
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.metrics import accuracy_score
@@ -243,3 +244,25 @@ def test_yaml_lists_are_read_and_checked(tmp_path):
     with pytest.raises(ConfigError, match="did you mean|Did you mean") as info:
         load_config(path)
     assert "model_type" in str(info.value)
+
+
+def test_without_scoring_a_comparison_ranks_by_balanced_accuracy():
+    X, y = make_classification(
+        n_samples=150, n_features=5, weights=[0.8], flip_y=0.05, random_state=3
+    )
+    trainer = ModelTrainer(
+        {"model_type": LISTED, "model_params": PARAMS}, cv_folds=3
+    ).fit(X, y)
+    result = trainer.training_result_
+    assert result.scoring == "balanced_accuracy"
+    folds = StratifiedKFold(3, shuffle=True, random_state=42)
+    row = next(
+        r for r in result.leaderboard if r["model_type"] == "random_forest_classifier"
+    )
+    forest = RandomForestClassifier(n_estimators=15, random_state=42)
+    expected = cross_validate(forest, X, y, cv=folds, scoring="balanced_accuracy")
+    np.testing.assert_allclose(row["cv_scores"], expected["test_score"])
+    means = [r["cv_mean"] for r in result.leaderboard]
+    assert means == sorted(means, reverse=True)
+    # The baseline, scored the same way, is what a majority guess gets: 1/2.
+    np.testing.assert_allclose(result.baseline["cv_scores"], 0.5)
