@@ -172,6 +172,11 @@ _KEY_NOTES = {
     "n_jobs": "Parallel fits (null: 1; -1: every core)",
     "preprocessing": "Encode text, categories, dates and missing values with "
     "skrub (auto) or give the model the columns as they are (none)",
+    "group_column": "Column naming each row's entity (a person, a shop): no split "
+    "puts one on both sides; not a feature",
+    "time_column": "Column of dates or numbers ordering the rows: the hold-out is "
+    "the latest rows, the folds chain forward; not a feature",
+    "time_gap": "Rows left out between training and test rows in time order",
 }
 
 
