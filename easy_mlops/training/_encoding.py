@@ -17,6 +17,7 @@ import types
 import joblib
 import numpy as np
 
+from ._trusted_types import trusted_type_names
 from .exceptions import ModelLoadError, ModelSaveError
 from .trainer import ModelTrainer
 
@@ -238,6 +239,7 @@ def _skops_loads(data, trusted, path):
             f"{path} was saved with format='skops', which needs the optional "
             "package 'skops'. Install it with: pip install \"easy-mlops[secure]\""
         ) from None
+    trusted = [*trusted_type_names(), *trusted]
     try:
         untrusted = [
             t for t in skops.io.get_untrusted_types(data=data) if t not in trusted
@@ -251,7 +253,7 @@ def _skops_loads(data, trusted, path):
             f"load_model(path, trusted={untrusted!r})."
         )
     try:
-        return skops.io.loads(data, trusted=trusted or None)
+        return skops.io.loads(data, trusted=trusted)
     except Exception as exc:
         raise _damaged_skops(path, exc) from None
 
