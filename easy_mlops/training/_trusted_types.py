@@ -25,6 +25,7 @@ TRUSTED_TYPES = {
             "collections.OrderedDict",
             "datetime.timedelta",
             "datetime.timezone",
+            "functools.partial",
         ),
     ),
     "NumPy": ("numpy.", ("numpy.array", "numpy.dtype")),
@@ -39,9 +40,11 @@ TRUSTED_TYPES = {
     "scikit-learn": (
         "sklearn.",
         (
+            "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
             "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
             "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
             "sklearn.tree._tree.Tree",
+            "sklearn.utils.validation.check_array",
         ),
     ),
     "skrub": (
@@ -65,6 +68,7 @@ TRUSTED_TYPES = {
             "skrub._table_vectorizer.ShortReprDict",
             "skrub._table_vectorizer.TableVectorizer",
             "skrub._table_vectorizer._created_by_predicate",
+            "skrub._to_categorical.ToCategorical",
             "skrub._to_datetime.ToDatetime",
             "skrub._to_float.ToFloat",
             "skrub._to_str.ToStr",
