@@ -658,19 +658,19 @@ def test_secure_refuses_a_run_without_an_easy_mlops_file(runs):
 
 @pytest.mark.mlflow
 def test_with_a_key_only_the_runs_signed_file_loads(runs):
-    signed = f"runs:/{runs['ids']['signed']}/model"
-    for uri in (signed, "models:/signed-model/1"):
-        done = predict_from_store(runs, uri, key=KEY)
-        assert done.returncode == 0, done.stderr
-        assert done.stdout.splitlines()[1:] == runs["expected"]
-        # The signed file is a joblib one: the load is said to unpickle it.
-        assert "unpickles" in done.stderr
-    unsigned = predict_from_store(runs, f"runs:/{runs['ids']['skops']}/model", key=KEY)
-    assert unsigned.returncode == 2
-    assert "m.skops is not signed, but a signing key was given" in unsigned.stderr
+    done = predict_from_store(runs, "models:/signed-model/1", key=KEY)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1:] == runs["expected"]
+    # The signed file is a joblib one: the load is said to unpickle it.
+    assert "unpickles" in done.stderr
     from easy_mlops.tracking import load_logged_model
 
+    signed = f"runs:/{runs['ids']['signed']}/model"
+    unsigned = f"runs:/{runs['ids']['skops']}/model"
     with runs_store(runs):
+        assert load_logged_model(signed, signing_key=KEY).manifest_["signed"]
+        with pytest.raises(ModelLoadError, match="m.skops is not signed, but a"):
+            load_logged_model(unsigned, signing_key=KEY)
         with pytest.raises(ModelLoadError, match="signed with another key"):
             load_logged_model(signed, signing_key="another key")
     assert not runs["marker"].exists()
