@@ -38,8 +38,6 @@ import tracemalloc
 import warnings
 import zipfile
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -563,7 +561,9 @@ def runs(tmp_path_factory, data):
                 X,
                 y,
                 tracking_uri=uri,
-                artifact=trainer.save_model(folder / "signed.easymlops", signing_key=KEY),
+                artifact=trainer.save_model(
+                    folder / "signed.easymlops", signing_key=KEY
+                ),
                 register_as="signed-model",
             ).run_id,
             "skops": log_run(
@@ -729,7 +729,9 @@ def models_the_package_saves_with_skops():
             continue  # the callable backends cannot use format="skops"
         for model_type, spec in backend.model_types.items():
             for problem, path in zip(
-                ("classification", "regression"), (spec.classifier, spec.regressor)
+                ("classification", "regression"),
+                (spec.classifier, spec.regressor),
+                strict=True,
             ):
                 if path is None or path in seen:
                     continue
@@ -752,7 +754,7 @@ def test_every_model_the_package_saves_with_skops_loads_securely(tmp_path):
     pytest.importorskip("skops")
     import skops.io
 
-    from easy_mlops.training._trusted_types import TRUSTED_TYPES
+    from easy_mlops.training.persistence._trusted_types import TRUSTED_TYPES
 
     X, labels, values = raw_table()
     absent = {
@@ -792,7 +794,10 @@ def test_every_model_the_package_saves_with_skops_loads_securely(tmp_path):
 
 
 def test_the_allow_list_names_types_one_by_one_under_their_family():
-    from easy_mlops.training._trusted_types import TRUSTED_TYPES, trusted_type_names
+    from easy_mlops.training.persistence._trusted_types import (
+        TRUSTED_TYPES,
+        trusted_type_names,
+    )
 
     for family, (prefix, names) in TRUSTED_TYPES.items():
         assert names == tuple(sorted(names)), family

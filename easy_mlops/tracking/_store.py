@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._tracking_record import candidates, flavor, head, requirements
+from ._record import candidates, flavor, head, requirements
 
 logger = logging.getLogger("easy_mlops")
 
