@@ -100,9 +100,9 @@ def load_model(source, secure):
     when loading it unpickles (runs code from it), which ``--secure`` never
     does."""
     if isinstance(source, str):
-        from .. import tracking
+        from ..tracking._loading import open_logged_model
 
-        with tracking._logged_model(source, secure, None, None) as (pickled, load):
+        with open_logged_model(source, secure, None, None) as (pickled, load):
             if pickled:
                 _unpickling_note(source)
             return load()
