@@ -122,12 +122,14 @@ def _without_model(trainer):
 
 def _state_json(trainer):
     params = trainer.get_params(deep=False)
+    fingerprint = getattr(trainer, "row_fingerprint_", None)
     state = {
         "params": params,
         "config": trainer.backend_.config,
         "result": trainer.training_result_.to_dict(),
         "n_features_in_": getattr(trainer, "n_features_in_", None),
         "feature_names_in_": _json_list(getattr(trainer, "feature_names_in_", None)),
+        "row_fingerprint_": (None if fingerprint is None else fingerprint.to_dict()),
     }
     for key, value in trainer.backend_.config.items():
         try:
@@ -198,6 +200,7 @@ def _trainer_from_json(data, backend_class, path):
 
 def _rebuild_from_json(data, backend_class):
     from .._fit_data import fitted_state
+    from ..fingerprint import RowFingerprint
     from ..preprocessing import restore_preprocessing
     from ..result import TrainingRunResult
 
@@ -219,6 +222,11 @@ def _rebuild_from_json(data, backend_class):
         trainer.n_features_in_ = state["n_features_in_"]
     if state["feature_names_in_"] is not None:
         trainer.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
+    # Absent from files saved before fingerprints were kept.
+    fingerprint = state.get("row_fingerprint_")
+    trainer.row_fingerprint_ = (
+        None if fingerprint is None else RowFingerprint.from_dict(fingerprint)
+    )
     return trainer
 
 
