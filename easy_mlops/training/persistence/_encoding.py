@@ -20,6 +20,7 @@ import numpy as np
 from ..exceptions import ModelLoadError, ModelSaveError
 from ..result import to_json
 from ..trainer import ModelTrainer, final_trainer
+from ._trusted_types import trusted_type_names
 
 __all__ = []
 
@@ -237,6 +238,7 @@ def _skops_loads(data, trusted, path):
             f"{path} was saved with format='skops', which needs the optional "
             "package 'skops'. Install it with: pip install \"easy-mlops[secure]\""
         ) from None
+    trusted = [*trusted_type_names(), *trusted]
     try:
         untrusted = [
             t for t in skops.io.get_untrusted_types(data=data) if t not in trusted
@@ -250,7 +252,7 @@ def _skops_loads(data, trusted, path):
             f"load_model(path, trusted={untrusted!r})."
         )
     try:
-        return skops.io.loads(data, trusted=trusted or None)
+        return skops.io.loads(data, trusted=trusted)
     except Exception as exc:
         raise _damaged_skops(path, exc) from None
 
