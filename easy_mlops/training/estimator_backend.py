@@ -223,6 +223,9 @@ class EstimatorBackend(BaseTrainingBackend):
                 # A Pipeline routes fit parameters to a step by its name.
                 key = f"{model.steps[-1][0]}__sample_weight"
             params[key] = sample_weight
+            if self.scales_input:
+                # Weighted rows scale as repeated rows would.
+                params[f"{model.steps[0][0]}__sample_weight"] = sample_weight
         # An estimator that supports callbacks reports its own tasks under
         # the running fit's task.
         with propagated_to(model):

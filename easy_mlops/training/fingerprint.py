@@ -117,6 +117,7 @@ class RowFingerprint:
         hashes = hash_rows(X)
         if hashes is None:
             return None
+        n_rows = hashes.shape[0]
         hashes = np.unique(hashes)
         limit = _TOP
         if hashes.shape[0] > MAX_HASHES:
@@ -124,7 +125,7 @@ class RowFingerprint:
             # the same rows always fall in.
             limit = int(hashes[MAX_HASHES - 1])
             hashes = hashes[:MAX_HASHES]
-        return cls(int(len(X)), limit, hashes)
+        return cls(n_rows, limit, hashes)
 
     def count_seen(self, X):
         """How many rows of ``X`` were (about) training rows.
