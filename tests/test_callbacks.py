@@ -81,19 +81,18 @@ def test_an_inner_estimator_reports_one_level_down(iris):
     trainer = ModelTrainer(model_type="logistic_regression", cv_folds=2)
     trainer.set_callbacks(recorder).fit(*iris)
     inner = [
-        e
-        for e in begun(recorder.events)
-        if e[1] == "ModelTrainer:fit/LogisticRegression:fit"
+        e for e in begun(recorder.events) if e[1] == "ModelTrainer:fit/Pipeline:fit"
     ]
-    # Each of the 4 fits (refit, hold-out, 2 folds) is the LogisticRegression's
-    # root task, merged into the trainer's task for that fit.
+    # Each of the 4 fits (refit, hold-out, 2 folds) is the root task of the
+    # Pipeline (StandardScaler, LogisticRegression) that logistic_regression
+    # builds, merged into the trainer's task for that fit.
     assert Counter(e[5] for e in inner) == {"refit": 1, "holdout": 1, "fold": 2}
     iterations = [
         e
         for e in begun(recorder.events)
         if e[1].endswith("LogisticRegression:lbfgs-iter")
     ]
-    assert iterations and all(e[1].count("/") == 2 for e in iterations)
+    assert iterations and all(e[1].count("/") == 3 for e in iterations)
     assert_every_begun_task_ends(recorder.events)
 
 
@@ -115,7 +114,8 @@ def test_nested_under_grid_search_and_pipeline(iris):
     paths = {e[1] for e in begun(recorder.events)}
     prefix = "GridSearchCV:fit/GridSearchCV:search/ModelTrainer:fit"
     assert f"{prefix}/ModelTrainer:fold" in paths
-    assert f"{prefix}/LogisticRegression:fit/LogisticRegression:lbfgs-iter" in paths
+    lbfgs = "Pipeline:fit/LogisticRegression:fit/LogisticRegression:lbfgs-iter"
+    assert f"{prefix}/{lbfgs}" in paths
     # 2 candidates x 2 splits, each a trainer fit with its refit, hold-out, 2 folds.
     trainer_roots = [e for e in begun(recorder.events) if e[1] == prefix]
     assert len(trainer_roots) == 4
@@ -127,7 +127,7 @@ def test_nested_under_grid_search_and_pipeline(iris):
     )
     pipeline.set_callbacks(recorder).fit(*iris)
     paths = {e[1] for e in begun(recorder.events)}
-    inner = "Pipeline:fit/ModelTrainer:fit/LogisticRegression:fit"
+    inner = "Pipeline:fit/ModelTrainer:fit/Pipeline:fit"
     assert {e[5] for e in begun(recorder.events) if e[1] == inner} == {
         "refit",
         "holdout",
@@ -222,7 +222,7 @@ def test_loky_workers_report_through_a_shared_list(iris):
         trainer.set_callbacks(Recorder(events)).fit(*iris)
         events = list(events)
     assert Counter(
-        e[5] for e in begun(events) if e[1] == "ModelTrainer:fit/LogisticRegression:fit"
+        e[5] for e in begun(events) if e[1] == "ModelTrainer:fit/Pipeline:fit"
     ) == {"refit": 1, "holdout": 1, "fold": 2}
     assert_every_begun_task_ends(events)
 

@@ -88,6 +88,9 @@ def test_init_stores_arguments_unchanged():
         "refit": None,
         "n_jobs": None,
         "preprocessing": None,
+        "group_column": None,
+        "time_column": None,
+        "time_gap": None,
         "model_params": None,
     }
 

@@ -143,7 +143,7 @@ class TrainingFlow:
             folds, cv_note = cv_folds(
                 backend.config, y, problem_type=problem_type, rows=rows
             )
-        jobs += [("fold", X, y, sample_weight, train, test) for train, test in folds]
+            jobs += [("fold", X, y, sample_weight, *fold) for fold in folds]
         outcomes = run_fits(backend, jobs, problem_type)
         by_role = {o.role: o for o in outcomes if o.role != "fold"}
         if run_folds:
