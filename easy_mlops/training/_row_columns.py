@@ -218,8 +218,9 @@ def warn_possible_groups(X):
     each repeated, whose equal values sit in one block of rows (a file sorted
     by person, shop, patient) is the sign of a panel.
     """
-    if not is_dataframe(X):
-        return
+    names = [str(column) for column in X.columns] if is_dataframe(X) else []
+    if not names or len(set(names)) < len(names):
+        return  # duplicate names are the data checks' to report
     import narwhals as nw
 
     frame = nw.from_native(X, eager_only=True)
