@@ -32,10 +32,12 @@ from ._data import (
     target_like_training,
 )
 from ._output import (
+    backends_table,
     columns_table,
     leaderboard_table,
     metric_sources,
     metrics_table,
+    silenced,
     unique,
     warning_messages,
 )
@@ -78,7 +80,8 @@ def _user_command(command):
             logger.addHandler(handler)
             logger.setLevel(logging.DEBUG)
         try:
-            return command(*args, **kwargs)
+            with silenced(kwargs.get("quiet", False)):
+                return command(*args, **kwargs)
         except BrokenPipeError:
             # The reader closed the pipe (`easy-mlops predict ... | head`): say
             # nothing, and send what is left to devnull so that the flush at
@@ -316,7 +319,13 @@ def train(
         from ..report import write_report
         from ..training import inspect_model
 
-        report = write_report(trainer, report_dir, manifest=inspect_model(saved))
+        report = write_report(
+            trainer,
+            report_dir,
+            manifest=inspect_model(saved),
+            data=frame,
+            source=table.source,
+        )
         for note in report.notes:
             out.print(f"[yellow]Note:[/yellow] {escape(note)}")
         out.print(f"Report written to {report.index}", markup=False)
@@ -339,7 +348,19 @@ def train(
     multiple=True,
     metavar="COL",
     help="Column of DATA to write before the predictions.  Repeatable.  "
-    "[default: the --id columns given to train, where DATA has them]",
+    "[default: DATA's index column, then the --id columns given to train, "
+    "where DATA has them]",
+)
+@click.option(
+    "--keep",
+    multiple=True,
+    metavar="COL",
+    help="Column of DATA to copy beside the predictions.  Repeatable.",
+)
+@click.option(
+    "--proba",
+    is_flag=True,
+    help="Also write each class's probability, in a column proba_CLASS.",
 )
 @click.option(
     "--secure",
@@ -348,7 +369,7 @@ def train(
 )
 @_reading_options
 @_user_command
-def predict(model, data, output, ids, secure, na_values, encoding):
+def predict(model, data, output, ids, keep, proba, secure, na_values, encoding):
     """Predict DATA (CSV, TSV or Parquet) with a saved MODEL; write CSV.
 
     MODEL is a file or an MLflow model URI (runs:/RUN_ID/model,
@@ -356,29 +377,52 @@ def predict(model, data, output, ids, secure, na_values, encoding):
     """
     import pandas as pd
 
-    from ._tables import DataError
+    from ..predictions import prediction_frame
+    from ._tables import DataError, did_you_mean
 
+    if output is not None:
+        check_output_path(output)
     trainer = load_model(model, secure)
+    if proba and not hasattr(trainer, "predict_proba"):
+        raise DataError(
+            f"--proba needs class probabilities, and {model} has none (it is a "
+            "regressor, or a classifier without predict_proba). Leave out --proba."
+        )
     table = read(data, na_values, encoding)
     frame = table.frame
-    if ids:
-        missing = [name for name in ids if name not in frame.columns]
-        if missing:
-            raise DataError(f"{table.source} has no column(s) {missing} (--id).")
-    else:
+    index = None if isinstance(frame.index, pd.RangeIndex) else frame.index.name
+    if index is not None:
+        # The file's own row labels (the index DataFrame.to_csv writes):
+        # a column again, so that --id and --keep can name it.
+        frame = frame.reset_index()
+    for option, names in (("--id", ids), ("--keep", keep)):
+        for name in names:
+            if name not in frame.columns:
+                raise DataError(
+                    f"{table.source} has no column {name!r} ({option})"
+                    f"{did_you_mean(name, list(map(str, frame.columns)))} Columns: "
+                    f"{', '.join(map(str, frame.columns))}."
+                )
+    if not ids:
         record = getattr(final_step(trainer), "training_result_", None)
         recorded = getattr(record, "id_columns", [])
-        ids = [name for name in recorded if name in frame.columns]
+        ids = [name for name in [index, *recorded] if name in frame.columns]
+    written = list(dict.fromkeys([*ids, *keep]))
     X = features_for(trainer, frame, table.source)
-    predictions = pd.DataFrame({"prediction": trainer.predict(X)})
-    if ids:
-        predictions = pd.concat(
-            [frame[list(ids)].reset_index(drop=True), predictions], axis=1
-        )
+    predictions = pd.concat(
+        [
+            frame[written].reset_index(drop=True),
+            prediction_frame(trainer, X, proba=proba).reset_index(drop=True),
+        ],
+        axis=1,
+    )
+    # An unnamed index goes back under the empty header pandas gave it.
+    predictions = predictions.rename(
+        columns={name: "" for name in written if str(name).startswith("Unnamed: ")}
+    )
     if output is None:
         predictions.to_csv(sys.stdout, index=False)
     else:
-        check_output_path(output)
         predictions.to_csv(output, index=False)
         click.echo(f"Wrote {len(predictions)} predictions to {output}")
 
@@ -447,15 +491,10 @@ def evaluate(model, data, target, secure, na_values, encoding):
 def backends():
     """List the backends, their model types and their optional packages."""
     from rich.console import Console
-    from rich.table import Table
 
     from ..training import registry
 
-    table = Table(title="Training backends")
-    for column in ("backend", "model_type"):
-        table.add_column(column, no_wrap=True)
-    for column in ("trains", "extra", "installed"):
-        table.add_column(column)
+    entries = []
     own_keys = {}
     for name in registry.available_backends():
         backend = registry.get_backend(name)
@@ -465,14 +504,16 @@ def backends():
         for i, (model_type, spec) in enumerate(catalogue.items()):
             extra = (spec.extra if spec is not None else None) or backend.extra
             kinds = spec.problem_types if spec is not None else ("any",)
-            table.add_row(
-                name if i == 0 else "",
-                model_type,
-                "both" if len(kinds) == 2 else kinds[0],
-                extra or "-",
-                ("yes" if _extra_installed(extra) else "no") if extra else "yes",
+            entries.append(
+                (
+                    name if i == 0 else "",
+                    model_type,
+                    "both" if len(kinds) == 2 else kinds[0],
+                    extra or "-",
+                    ("yes" if _extra_installed(extra) else "no") if extra else "yes",
+                )
             )
-        table.add_section()
+    table = backends_table(entries)
     out = Console(highlight=False, soft_wrap=True)
     out.print(table)
     out.print(
