@@ -19,13 +19,14 @@ __all__ = ["page"]
 _esc = html.escape
 
 _STYLE = """
-body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 72em;
+body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 96em;
        padding: 0 1em; color: #222; line-height: 1.4; }
 h1 { margin-bottom: 0.2em; }
 table { border-collapse: collapse; margin: 0.5em 0; }
 td, th { border: 1px solid #ccc; padding: 0.25em 0.7em; text-align: left;
          overflow-wrap: anywhere; vertical-align: top; }
 th { background: #f3f3f3; }
+small { color: #666; }
 td.number { text-align: right; font-variant-numeric: tabular-nums;
             white-space: nowrap; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr;
@@ -34,6 +35,7 @@ dl.facts dt { font-weight: bold; }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 p.verdict { font-size: 1.1em; background: #eef6ee; padding: 0.5em 0.8em; }
 .side { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }
+.side > figure { flex: 1 1 20em; margin: 0; }
 figure { display: inline-block; margin: 0.5em 1em 1em 0; max-width: 100%; }
 img { max-width: 100%; height: auto; }
 pre { background: #f6f6f6; padding: 1em; white-space: pre-wrap;
@@ -166,8 +168,7 @@ def _leaderboard_section(result, board_plot):
     failed = any(row.get("error") for row in rows)
     head = [
         "rank",
-        "model_type",
-        "estimator",
+        "model_type (estimator)",
         f"{result.scoring} mean",
         "± std",
         "fit ms/row",
@@ -179,8 +180,8 @@ def _leaderboard_section(result, board_plot):
         body.append(
             [
                 "-" if row["rank"] is None else str(row["rank"]),
-                _esc(row["model_type"]),
-                _esc(str(row.get("estimator", ""))),
+                f"{_esc(row['model_type'])}<br><small>"
+                f"{_esc(str(row.get('estimator', '')))}</small>",
                 _cell(row.get("cv_mean")),
                 _cell(row.get("cv_std")),
                 _cell(None if seconds is None else seconds * 1000, 3),

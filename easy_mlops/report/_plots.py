@@ -105,7 +105,7 @@ def draw_leaderboard(Figure, result, save):
     means = np.array([row["cv_mean"] for row in rows], dtype=float)
     stds = np.nan_to_num(np.array([row.get("cv_std") for row in rows], dtype=float))
     positions = np.arange(len(rows))
-    figure = Figure(figsize=(7, 1.2 + 0.5 * len(rows)))
+    figure = Figure(figsize=(5.5, 1.2 + 0.5 * len(rows)))
     ax = figure.subplots()
     ax.errorbar(means, positions, xerr=stds, fmt="o", color="tab:green", capsize=4)
     for position, mean, std in zip(positions, means, stds, strict=True):
