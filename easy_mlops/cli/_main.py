@@ -522,7 +522,8 @@ def backends():
         sep="\n",
     )
     for name, keys in own_keys.items():
-        out.print(f"  {name}: {keys}", markup=False)
+        # Wrapped at the commas' spaces, so that no key is cut.
+        out.print(f"  {name}: {keys}", markup=False, soft_wrap=False)
 
 
 @cli.command()

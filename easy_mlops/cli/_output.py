@@ -39,11 +39,14 @@ class FittedTable:
     changes : list of str
         What each level past 0 changes, in words, e.g. ``"estimator left
         out"``; said under the table when it applies.
+    footer : list of str, default=()
+        Lines of prose printed under the table, wrapped at spaces.
     """
 
-    def __init__(self, build, changes):
+    def __init__(self, build, changes, footer=()):
         self.build = build
         self.changes = changes
+        self.footer = footer
 
     def __rich_console__(self, console, options):
         from rich.measure import Measurement
@@ -57,12 +60,16 @@ class FittedTable:
             if Measurement.get(console, unlimited, table).minimum <= options.max_width:
                 break
         yield table
+        lines = list(self.footer)
         if level:
-            yield Text(
-                f"({'; '.join(self.changes[:level])} to fit {options.max_width} "
-                "columns: widen the terminal or set COLUMNS to see all)",
-                style="dim",
+            lines.append(
+                f"(To fit {options.max_width} columns: "
+                f"{', '.join(self.changes[:level])}. A wider terminal, or "
+                "COLUMNS, shows all.)"
             )
+        for line in lines:
+            # Wrapped here at spaces: the console may be printing soft-wrapped.
+            yield from Text(line).wrap(console, options.max_width)
 
 
 def metrics_table(metrics, sources):
@@ -93,11 +100,13 @@ def columns_table(result):
 
 
 def leaderboard_table(result):
-    """The leaderboard, best first; narrow terminals lose estimator, then times."""
+    """The leaderboard, best first; narrow terminals lose estimator, then times.
+
+    A candidate that failed has no rank and its error is said under the table.
+    """
     from rich.table import Table
 
     rows = leaderboard_rows(result)
-    failed = any(row.get("error") is not None for row in rows)
 
     optional = ["estimator", "fit ms/row", "cv_std"]
 
@@ -116,14 +125,16 @@ def leaderboard_table(result):
         for name in columns:
             numeric = name not in ("model_type", "estimator")
             table.add_column(name, no_wrap=True, justify="right" if numeric else "left")
-        if failed:
-            table.add_column("note", overflow="fold")
         for row in rows:
-            cells = [cell(row) for cell in columns.values()]
-            table.add_row(*cells, *([row.get("error") or ""] if failed else []))
+            table.add_row(*(cell(row) for cell in columns.values()))
         return table
 
-    return FittedTable(build, [f"{name} left out" for name in optional])
+    failures = [
+        f"{row['model_type']} failed: {row['error']}"
+        for row in rows
+        if row.get("error") is not None
+    ]
+    return FittedTable(build, [f"{name} left out" for name in optional], failures)
 
 
 def backends_table(entries):
