@@ -390,11 +390,12 @@ def predict(model, data, output, ids, keep, proba, secure, na_values, encoding):
         )
     table = read(data, na_values, encoding)
     frame = table.frame
-    index = None if isinstance(frame.index, pd.RangeIndex) else frame.index.name
-    if index is not None:
-        # The file's own row labels (the index DataFrame.to_csv writes):
-        # a column again, so that --id and --keep can name it.
+    index = None
+    if frame.index.name is not None or not isinstance(frame.index, pd.RangeIndex):
+        # The file's own row labels (the index DataFrame.to_csv writes, or a
+        # Parquet file's): a column again, so that --id and --keep name it.
         frame = frame.reset_index()
+        index = frame.columns[0]
     for option, names in (("--id", ids), ("--keep", keep)):
         for name in names:
             if name not in frame.columns:
