@@ -10,6 +10,7 @@ __all__ = [
     "demo_frame",
     "features_for",
     "final_step",
+    "joinable_predictions",
     "load_model",
     "read",
     "target_like_training",
@@ -109,3 +110,49 @@ def load_model(path, secure):
     from ..training import load_model as load
 
     return load(path, secure=secure)
+
+
+def joinable_predictions(model, table, *, ids, keep, proba):
+    """``predict``'s output: row labels and kept columns, then the predictions.
+
+    The row labels are ``ids``, or by default the table's index column (the
+    index ``DataFrame.to_csv`` writes, under its empty header again) and the
+    ``--id`` columns recorded at training that the table has.
+    """
+    import pandas as pd
+
+    from ..predictions import prediction_frame
+    from ._tables import DataError, did_you_mean
+
+    frame = table.frame
+    index = None
+    if frame.index.name is not None or not isinstance(frame.index, pd.RangeIndex):
+        # The file's own row labels (the index DataFrame.to_csv writes, or a
+        # Parquet file's): a column again, so that --id and --keep name it.
+        frame = frame.reset_index()
+        index = frame.columns[0]
+    for option, names in (("--id", ids), ("--keep", keep)):
+        for name in names:
+            if name not in frame.columns:
+                raise DataError(
+                    f"{table.source} has no column {name!r} ({option})"
+                    f"{did_you_mean(name, list(map(str, frame.columns)))} Columns: "
+                    f"{', '.join(map(str, frame.columns))}."
+                )
+    if not ids:
+        record = getattr(final_step(model), "training_result_", None)
+        recorded = getattr(record, "id_columns", [])
+        ids = [name for name in [index, *recorded] if name in frame.columns]
+    written = list(dict.fromkeys([*ids, *keep]))
+    X = features_for(model, frame, table.source)
+    predictions = pd.concat(
+        [
+            frame[written].reset_index(drop=True),
+            prediction_frame(model, X, proba=proba).reset_index(drop=True),
+        ],
+        axis=1,
+    )
+    # An unnamed index goes back under the empty header pandas gave it.
+    return predictions.rename(
+        columns={name: "" for name in written if str(name).startswith("Unnamed: ")}
+    )

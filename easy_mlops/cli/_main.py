@@ -27,6 +27,7 @@ from ._data import (
     demo_frame,
     features_for,
     final_step,
+    joinable_predictions,
     load_model,
     read,
     target_like_training,
@@ -375,10 +376,7 @@ def predict(model, data, output, ids, keep, proba, secure, na_values, encoding):
     MODEL is a file or an MLflow model URI (runs:/RUN_ID/model,
     models:/NAME/VERSION) of the store MLFLOW_TRACKING_URI names.
     """
-    import pandas as pd
-
-    from ..predictions import prediction_frame
-    from ._tables import DataError, did_you_mean
+    from ._tables import DataError
 
     if output is not None:
         check_output_path(output)
@@ -389,38 +387,7 @@ def predict(model, data, output, ids, keep, proba, secure, na_values, encoding):
             "regressor, or a classifier without predict_proba). Leave out --proba."
         )
     table = read(data, na_values, encoding)
-    frame = table.frame
-    index = None
-    if frame.index.name is not None or not isinstance(frame.index, pd.RangeIndex):
-        # The file's own row labels (the index DataFrame.to_csv writes, or a
-        # Parquet file's): a column again, so that --id and --keep name it.
-        frame = frame.reset_index()
-        index = frame.columns[0]
-    for option, names in (("--id", ids), ("--keep", keep)):
-        for name in names:
-            if name not in frame.columns:
-                raise DataError(
-                    f"{table.source} has no column {name!r} ({option})"
-                    f"{did_you_mean(name, list(map(str, frame.columns)))} Columns: "
-                    f"{', '.join(map(str, frame.columns))}."
-                )
-    if not ids:
-        record = getattr(final_step(trainer), "training_result_", None)
-        recorded = getattr(record, "id_columns", [])
-        ids = [name for name in [index, *recorded] if name in frame.columns]
-    written = list(dict.fromkeys([*ids, *keep]))
-    X = features_for(trainer, frame, table.source)
-    predictions = pd.concat(
-        [
-            frame[written].reset_index(drop=True),
-            prediction_frame(trainer, X, proba=proba).reset_index(drop=True),
-        ],
-        axis=1,
-    )
-    # An unnamed index goes back under the empty header pandas gave it.
-    predictions = predictions.rename(
-        columns={name: "" for name in written if str(name).startswith("Unnamed: ")}
-    )
+    predictions = joinable_predictions(trainer, table, ids=ids, keep=keep, proba=proba)
     if output is None:
         predictions.to_csv(sys.stdout, index=False)
     else:
