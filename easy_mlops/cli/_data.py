@@ -9,7 +9,6 @@ __all__ = [
     "check_output_path",
     "demo_frame",
     "features_for",
-    "final_step",
     "joinable_predictions",
     "load_model",
     "read",
@@ -52,17 +51,12 @@ def check_output_path(path):
         raise DataError(f"The output path {path} is not writable.")
 
 
-def final_step(model):
-    """The ModelTrainer of a saved model: the model itself, or a Pipeline's end."""
-    steps = getattr(model, "steps", None)
-    return steps[-1][1] if steps else model
-
-
 def features_for(model, frame, source):
     """The feature columns of ``frame`` for ``model``, checked by name."""
+    from ..training.trainer import final_trainer
     from ._tables import DataError, check_numeric_cells
 
-    trainer = final_step(model)
+    trainer = final_trainer(model)
     names = [str(c) for c in getattr(model, "feature_names_in_", [])]
     if not names:
         return frame
@@ -122,6 +116,7 @@ def joinable_predictions(model, table, *, ids, keep, proba):
     import pandas as pd
 
     from ..predictions import prediction_frame
+    from ..training.trainer import final_trainer
     from ._tables import DataError, did_you_mean
 
     frame = table.frame
@@ -140,7 +135,7 @@ def joinable_predictions(model, table, *, ids, keep, proba):
                     f"{', '.join(map(str, frame.columns))}."
                 )
     if not ids:
-        record = getattr(final_step(model), "training_result_", None)
+        record = getattr(final_trainer(model), "training_result_", None)
         recorded = getattr(record, "id_columns", [])
         ids = [name for name in [index, *recorded] if name in frame.columns]
     written = list(dict.fromkeys([*ids, *keep]))

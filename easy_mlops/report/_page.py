@@ -11,7 +11,7 @@ import json
 import math
 
 from .._version import __version__
-from ..training.result import _to_json
+from ..training.result import to_json
 from ._summary import baseline_metrics, leaderboard_rows, metric_sources
 
 __all__ = ["page"]
@@ -244,7 +244,7 @@ def _model_card(result, manifest):
         "Settings": "; ".join(f"{key}={value}" for key, value in config.items()),
         "Versions": ", ".join(f"{name} {v}" for name, v in versions.items()),
     }
-    full = json.dumps(_to_json(manifest), indent=2, default=str)
+    full = json.dumps(to_json(manifest), indent=2, default=str)
     return (
         "<h2>Model card</h2>\n"
         + _facts(facts)
