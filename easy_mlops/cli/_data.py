@@ -126,13 +126,14 @@ def joinable_predictions(model, table, *, ids, keep, proba):
         # Parquet file's): a column again, so that --id and --keep name it.
         frame = frame.reset_index()
         index = frame.columns[0]
+    columns = [str(column) for column in frame.columns]
     for option, names in (("--id", ids), ("--keep", keep)):
         for name in names:
-            if name not in frame.columns:
+            if name not in columns:
+                hint = did_you_mean(name, columns, clause=True) or "."
                 raise DataError(
-                    f"{table.source} has no column {name!r} ({option})"
-                    f"{did_you_mean(name, list(map(str, frame.columns)))} Columns: "
-                    f"{', '.join(map(str, frame.columns))}."
+                    f"{table.source} has no column {name!r} ({option}){hint} "
+                    f"Columns: {', '.join(columns)}."
                 )
     if not ids:
         record = getattr(final_trainer(model), "training_result_", None)
