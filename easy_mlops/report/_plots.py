@@ -42,7 +42,7 @@ def draw_predictions(Figure, result, y_true, y_pred, save):
     high = max(y_true.max(), y_pred.max())
     ax.plot([low, high], [low, high], color="grey", linestyle="--", label="perfect")
     ax.set(xlabel="actual", ylabel="predicted", title="Predicted vs actual")
-    ax.legend(loc="upper left", frameon=False)
+    _legend_below(ax)
     save(figure, "predicted_vs_actual.png", "Predicted against actual values")
     figure = Figure(figsize=(6.5, 4))
     ax = figure.subplots()
@@ -92,7 +92,7 @@ def draw_cv_scores(Figure, result, save):
         xlim=(0.5, scores.size + 0.5),
         title="Cross-validation score per fold (axis zoomed on the scores)",
     )
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2, frameon=False)
+    _legend_below(ax)
     save(figure, "cv_scores.png", f"{result.scoring} on each fold")
 
 
@@ -122,7 +122,7 @@ def draw_leaderboard(Figure, result, save):
     if baseline is not None and np.isfinite(baseline):
         ax.axvline(baseline, color="grey", linestyle="--", label="baseline")
         values.append(baseline)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25), frameon=False)
+        _legend_below(ax)
     _zoom(ax.set_xlim, np.asarray(values))
     ax.set_yticks(positions, [_short(row["model_type"], 32) for row in rows])
     ax.set_ylim(-0.6, len(rows) - 0.3)
@@ -131,6 +131,19 @@ def draw_leaderboard(Figure, result, save):
         title="Leaderboard",
     )
     save(figure, "leaderboard.png", "Model types compared on the same folds")
+
+
+def _legend_below(ax):
+    """A legend under the axis' ticks and label, where it covers no data."""
+    # 40 points down clears the tick labels and the axis label, whatever the
+    # axes' height (the anchor is in axes fractions).
+    height = ax.get_position().height * ax.figure.get_figheight() * 72
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -40 / height),
+        ncol=2,
+        frameon=False,
+    )
 
 
 def _zoom(set_limits, values):
@@ -192,7 +205,7 @@ def draw_curves(Figure, y_true, proba, positive_label, save):
         ylabel="true positive rate",
         title=f"ROC curve (positive: {_short(positive_label, 20)})",
     )
-    left.legend(loc="lower right")
+    _legend_below(left)
     average_precision = average_precision_score(positive, proba)
     right.plot(
         recall,
@@ -212,7 +225,7 @@ def draw_curves(Figure, y_true, proba, positive_label, save):
         ylim=(0, 1.05),
         title="Precision-recall curve",
     )
-    right.legend(loc="lower left")
+    _legend_below(right)
     save(figure, "roc_pr_curves.png", "ROC and precision-recall curves on the hold-out")
 
 
