@@ -95,9 +95,18 @@ def check_page(seen, report):
 
 
 def check_leaderboard(seen, result):
-    assert len(seen["board"]) == len(result.leaderboard)
+    *candidates, baseline = seen["board"]
+    # The baseline, cross-validated on the same folds, closes the table.
+    metrics = result.baseline["metrics"]
+    assert baseline[:5] == [
+        "-",
+        f"baseline\n{result.baseline['estimator']}",
+        f"{metrics['cv_mean']:.4f}",
+        f"{metrics['cv_std']:.4f}",
+        "",
+    ]
     for rank, (cells, row) in enumerate(
-        zip(seen["board"], result.leaderboard, strict=True), start=1
+        zip(candidates, result.leaderboard, strict=True), start=1
     ):
         assert cells[0] == str(rank)
         assert cells[1].split("\n") == [row["model_type"], row["estimator"]]

@@ -72,18 +72,22 @@ class FittedTable:
             yield from Text(line).wrap(console, options.max_width)
 
 
-def metrics_table(metrics, sources):
+def metrics_table(metrics, sources, baseline=None):
+    """The metrics, with the baseline's beside them when ``baseline`` is given."""
     from rich.table import Table
 
     table = Table(title="Metrics")
     table.add_column("metric", no_wrap=True)
     table.add_column("value", justify="right", no_wrap=True)
+    if baseline:
+        table.add_column("baseline", justify="right", no_wrap=True)
     if sources:
         table.add_column("from")
     for name, value in metrics.items():
-        table.add_row(
-            name, _number(value), *([sources.get(name, "")] if sources else [])
-        )
+        row = [name, _number(value)]
+        if baseline:
+            row.append(_number(baseline.get(name)) if name in baseline else "")
+        table.add_row(*row, *([sources.get(name, "")] if sources else []))
     return table
 
 
@@ -119,7 +123,11 @@ def leaderboard_table(result):
             "estimator": lambda row: str(row.get("estimator", "")),
             "cv_mean": lambda row: _number(row.get("cv_mean")),
             "cv_std": lambda row: _number(row.get("cv_std")),
-            "fit ms/row": lambda row: _number(row.get("fit_seconds_per_row"), 1000, 3),
+            "fit ms/row": lambda row: (
+                _number(row["fit_seconds_per_row"], 1000, 3)
+                if "fit_seconds_per_row" in row
+                else ""
+            ),
         }
         columns = {k: v for k, v in columns.items() if k not in left_out}
         for name in columns:

@@ -184,7 +184,9 @@ def _leaderboard_section(result, board_plot):
                 f"{_esc(str(row.get('estimator', '')))}</small>",
                 _cell(row.get("cv_mean")),
                 _cell(row.get("cv_std")),
-                _cell(None if seconds is None else seconds * 1000, 3),
+                _cell(None if seconds is None else seconds * 1000, 3)
+                if "fit_seconds_per_row" in row
+                else '<td class="number"></td>',
                 *([_esc(row.get("error") or "")] if failed else []),
             ]
         )

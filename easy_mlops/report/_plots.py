@@ -73,6 +73,12 @@ def draw_cv_scores(Figure, result, save):
     ax.plot(folds, scores, "o", color="tab:blue", markersize=8, label="fold")
     if finite.size:
         ax.axhline(mean, color="tab:orange", label=f"mean {mean:.4f}")
+    baseline = np.asarray(result.baseline.get("cv_scores") or [], dtype=float)
+    if baseline.size == scores.size and np.isfinite(baseline).any():
+        # The baseline's score on the same folds, as a short black dash; the
+        # axis then spans it too, which is the comparison that matters.
+        ax.plot(folds, baseline, "k_", markersize=20, label="baseline, same fold")
+        finite = np.concatenate([finite, baseline[np.isfinite(baseline)]])
     for fold, score in zip(folds, scores, strict=True):
         text = "failed" if not np.isfinite(score) else f"{score:.4f}"
         y = score if np.isfinite(score) else mean
@@ -118,7 +124,7 @@ def draw_leaderboard(Figure, result, save):
             fontsize=9,
         )
     values = [*(means - stds), *(means + stds)]
-    baseline = baseline_metrics(result).get(result.scoring)
+    baseline = baseline_metrics(result).get("cv_mean")
     if baseline is not None and np.isfinite(baseline):
         ax.axvline(baseline, color="grey", linestyle="--", label="baseline")
         values.append(baseline)

@@ -1,7 +1,7 @@
 """The facts of a run that both the report and the command line show.
 
 Plain data from a ``TrainingRunResult``: where each metric comes from, the
-leaderboard's ranks, and the baseline's metrics when the run has one.
+leaderboard's ranks, and the baseline's metrics.
 """
 
 # License: BSD 3 clause
@@ -37,22 +37,15 @@ def metric_sources(result):
 def baseline_metrics(result):
     """The metrics of the run's baseline model, or an empty dict.
 
-    A run records a baseline as ``result.baseline``: a dict of metrics, or a
-    dict holding them under ``"metrics"``; runs without one give ``{}``.
+    The baseline (``result.baseline``, see
+    :mod:`easy_mlops.training.baseline`) ignores the features; it is scored
+    on the same hold-out and folds as the model.
     """
-    baseline = getattr(result, "baseline", None)
-    if not isinstance(baseline, dict):
-        return {}
-    metrics = baseline.get("metrics", baseline)
-    return {
-        name: value
-        for name, value in metrics.items()
-        if isinstance(value, (int, float)) and not isinstance(value, bool)
-    }
+    return dict(result.baseline.get("metrics") or {})
 
 
 def leaderboard_rows(result):
-    """The leaderboard with ranks: failed candidates last, without a rank.
+    """The leaderboard with ranks, and the baseline as its last row.
 
     Returns
     -------
@@ -60,13 +53,28 @@ def leaderboard_rows(result):
         Each entry of ``result.leaderboard`` (in its order, best first) with
         ``"rank"`` added: 1, 2, ... for the candidates that scored, None for
         one that failed.  Rows added by later steps (e.g. an ensemble) are
-        ranked like the others.
+        ranked like the others.  When the baseline was cross-validated on the
+        same folds, a last row ``model_type="baseline"`` holds its mean and
+        spread, without a rank or a fit time.  Empty without a comparison.
     """
     rows, rank = [], 0
     for row in result.leaderboard:
         ok = row.get("error") is None and _finite(row.get("cv_mean"))
         rank += ok
         rows.append({**row, "rank": rank if ok else None})
+    baseline = result.baseline
+    if rows and baseline.get("cv_scores"):
+        metrics = baseline_metrics(result)
+        rows.append(
+            {
+                "model_type": "baseline",
+                "estimator": baseline.get("estimator", ""),
+                "cv_mean": metrics.get("cv_mean"),
+                "cv_std": metrics.get("cv_std"),
+                "error": None,
+                "rank": None,
+            }
+        )
     return rows
 
 

@@ -166,6 +166,8 @@ def write_report(
     directory.mkdir(parents=True, exist_ok=True)
     result = trainer.training_result_
     report = Report(directory)
+    if result.baseline.get("warning"):
+        report.notes.append(result.baseline["warning"])
     if manifest is None:
         manifest = getattr(trainer, "manifest_", None)
     if source is None:
