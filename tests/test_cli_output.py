@@ -58,7 +58,7 @@ def whole_on_a_line(text, word):
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_leaderboard_fits_without_breaking_a_model_type(width):
-    result = SimpleNamespace(scoring="accuracy", leaderboard=BOARD)
+    result = SimpleNamespace(scoring="accuracy", leaderboard=BOARD, baseline={})
     text = shown(leaderboard_table(result), width)
     assert max(map(len, text.splitlines())) <= width
     assert "…" not in text

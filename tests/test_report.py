@@ -114,19 +114,25 @@ def test_a_comparison_report_tables_the_leaderboard(tmp_path, classification_fra
     page = report.index.read_text()
     best, second = result.leaderboard
     assert (
-        f"{best['model_type']} won on accuracy with {best['cv_mean']:.4f} ± "
+        f"{best['model_type']} won on {result.scoring} with {best['cv_mean']:.4f} ± "
         f"{best['cv_std']:.4f}, {best['cv_mean'] - second['cv_mean']:.4f} ahead of "
         f"{second['model_type']} ({second['cv_mean']:.4f})." in page
     )
     board = page.split('<table id="leaderboard">')[1].split("</table>")[0]
-    assert re.findall(r'<td class="number">([^<]+)</td>', board) == [
-        value
-        for row in result.leaderboard
-        for value in (
-            f"{row['cv_mean']:.4f}",
-            f"{row['cv_std']:.4f}",
-            f"{row['fit_seconds_per_row'] * 1000:.3f}",
-        )
+    baseline = result.baseline["metrics"]
+    assert re.findall(r'<td class="number">([^<]*)</td>', board) == [
+        *(
+            value
+            for row in result.leaderboard
+            for value in (
+                f"{row['cv_mean']:.4f}",
+                f"{row['cv_std']:.4f}",
+                f"{row['fit_seconds_per_row'] * 1000:.3f}",
+            )
+        ),
+        f"{baseline['cv_mean']:.4f}",
+        f"{baseline['cv_std']:.4f}",
+        "",
     ]
     # The header names the data, target and problem type; the sources of
     # the metrics are a column; the manifest is folded away.
@@ -134,7 +140,7 @@ def test_a_comparison_report_tables_the_leaderboard(tmp_path, classification_fra
     assert "<dt>Target</dt><dd>label</dd>" in page
     assert f"<dd>classification ({result.problem_type_reason})</dd>" in page
     assert "<td>hold-out, 24 rows</td>" in page
-    assert "<td>3-fold cross-validation of accuracy</td>" in page
+    assert f"<td>3-fold cross-validation of {result.scoring}</td>" in page
     assert "<details><summary>The whole record (JSON)</summary>" in page
     # skrub's own report of the table, beside the page; nothing from the net.
     data = (tmp_path / "r" / "data.html").read_text()
