@@ -126,7 +126,9 @@ def draw_leaderboard(Figure, result, save):
     values = [*(means - stds), *(means + stds)]
     baseline = baseline_metrics(result).get("cv_mean")
     if baseline is not None and np.isfinite(baseline):
-        ax.axvline(baseline, color="grey", linestyle="--", label="baseline")
+        ax.axvline(
+            baseline, color="grey", linestyle="--", label=f"baseline {baseline:.4f}"
+        )
         values.append(baseline)
         _legend_below(ax)
     _zoom(ax.set_xlim, np.asarray(values))
