@@ -530,7 +530,7 @@ def test_the_leaderboard_keeps_its_numbers_whole_in_80_columns():
     assert shown.index("0.9543") < shown.index("0.9473")  # the best first
     # The baseline comes last, without a rank.
     assert shown.index("0.9473") < shown.index("0.6274")
-    assert re.search(r"\n│\s+- │ baseline\s+│ 0.6274", shown)
+    assert re.search(r"\n│\s+- │ baseline\s+│\s+0.6274", shown)
 
     rows[1] |= {"cv_mean": None, "cv_std": None, "error": "ValueError: bad"}
     out = io.StringIO()
