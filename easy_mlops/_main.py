@@ -21,13 +21,16 @@ from pathlib import Path
 import click
 
 from ._cli_data import (
+    check_not_an_input,
     check_output_path,
+    check_report_dir,
     demo_frame,
     features_for,
     final_step,
     load_model,
     read,
     target_like_training,
+    write_atomically,
 )
 from ._cli_output import (
     columns_table,
@@ -103,6 +106,17 @@ def _error_text(exc):
     return str(exc)
 
 
+def _given_once(param, values):
+    """The value of an option given at most once; a usage error if repeated."""
+    if len(values) > 1:
+        raise click.BadParameter(
+            f"given {len(values)} times ({', '.join(map(repr, values))}); give it "
+            "once.",
+            param=param,
+        )
+    return values[0] if values else None
+
+
 class _ModelSource(click.ParamType):
     """A model file, or an MLflow model URI such as ``runs:/<id>/model``."""
 
@@ -175,7 +189,13 @@ def _reading_options(command):
     required=False,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
-@click.option("--target", "-t", help="Target column.  [default: the last column]")
+@click.option(
+    "--target",
+    "-t",
+    multiple=True,
+    callback=lambda ctx, param, values: _given_once(param, values),
+    help="Target column.  [default: the last column]",
+)
 @click.option(
     "--id",
     "ids",
@@ -244,21 +264,40 @@ def train(
 
     from . import tracking
     from ._tables import Table, drop_missing_targets, split_columns
-    from .config import load_config
+    from .config import read_config
     from .training import ModelTrainer
 
-    out = Console(quiet=quiet, highlight=False, soft_wrap=True)
+    from .report import FILE_NAMES
     from .training.persistence import check_save_path
 
+    out = Console(quiet=quiet, highlight=False, soft_wrap=True)
+    both = [name for name in ids if name in drop]
+    if both:
+        raise click.UsageError(
+            f"Column(s) {', '.join(map(repr, both))} given to both --id and --drop; "
+            "a column is either an identifier or left out."
+        )
     check_save_path(output)
-    trainer = ModelTrainer(load_config(config_path) if config_path else {})
+    report_files = []
+    if report_dir is not None:
+        check_report_dir(report_dir)
+        report_files = [("--report", report_dir / name) for name in FILE_NAMES]
+    check_not_an_input(
+        [("--output", output), *report_files],
+        [("DATA", data), ("--config", config_path)],
+    )
+    check_not_an_input(report_files, [("--output", output)])
+    # Read once: a pipe (--config <(...)) cannot be read twice, and a file
+    # changed while training must not give tracking another config.
+    config = read_config(config_path) if config_path else None
+    trainer = ModelTrainer(config.training if config else {})
     if overrides.get("model_type") and "," in overrides["model_type"]:
         overrides["model_type"] = [
             name.strip() for name in overrides["model_type"].split(",") if name.strip()
         ]
     trainer.set_params(**{k: v for k, v in overrides.items() if v is not None})
     tracked = tracking.load_tracking_config(
-        config_path,
+        config,
         enabled=enabled,
         tracking_uri=tracking_uri,
         experiment=experiment,
@@ -358,6 +397,9 @@ def predict(model, data, output, ids, secure, na_values, encoding):
 
     from ._tables import DataError
 
+    if output is not None:
+        check_output_path(output)
+        check_not_an_input([("--output", output)], [("MODEL", model), ("DATA", data)])
     trainer = load_model(model, secure)
     table = read(data, na_values, encoding)
     frame = table.frame
@@ -378,8 +420,7 @@ def predict(model, data, output, ids, secure, na_values, encoding):
     if output is None:
         predictions.to_csv(sys.stdout, index=False)
     else:
-        check_output_path(output)
-        predictions.to_csv(output, index=False)
+        write_atomically(output, lambda file: predictions.to_csv(file, index=False))
         click.echo(f"Wrote {len(predictions)} predictions to {output}")
 
 
