@@ -56,7 +56,14 @@ def check_output_path(path):
 
 
 def check_report_dir(path):
-    """Refuse, before any work, a report directory that cannot be written."""
+    """Refuse, before any work, a report directory that cannot be written.
+
+    Writing is tried, with a temporary file in the directory or in its
+    nearest existing parent, so that a read-only file system or a directory
+    of another user is found even where permission bits do not tell.
+    """
+    import tempfile
+
     from ._tables import DataError
 
     if path.exists() and not path.is_dir():
@@ -66,11 +73,14 @@ def check_report_dir(path):
         raise DataError(
             f"The report directory {path} cannot be created: {ancestor} is a file."
         )
-    if not os.access(ancestor, os.W_OK | os.X_OK):
+    try:
+        with tempfile.TemporaryFile(dir=ancestor):
+            pass
+    except OSError as exc:
         raise DataError(
-            f"The report directory {path} is not writable: you cannot write in "
-            f"{ancestor}. Choose another --report directory."
-        )
+            f"The report directory {path} cannot be written ({exc.strerror} in "
+            f"{ancestor}); choose another --report directory."
+        ) from None
 
 
 def check_not_an_input(outputs, inputs):

@@ -301,8 +301,8 @@ def split_columns(table, *, target, ids=(), drop=()):
     Raises
     ------
     DataError
-        A column that is not there (with a did-you-mean), or the target also
-        given as an id or dropped column.
+        A column that is not there (with a did-you-mean), the target also
+        given as an id or dropped column, or a target holding dates.
     """
     columns = list(table.frame.columns)
     if target is None:
@@ -320,6 +320,14 @@ def split_columns(table, *, target, ids=(), drop=()):
                 f"The target column {target!r} is also given to {option}; the target "
                 "cannot be an identifier or a dropped column."
             )
+    if _holds_dates(table.frame[target]):
+        example = table.frame[target].dropna().iloc[0]
+        raise DataError(
+            f"The target column {target!r} of {table.source} holds dates (such as "
+            f"{str(example)!r}); a model predicts labels or numbers, not dates. "
+            "Choose another --target, or add a column with a number to predict "
+            "(e.g. days since a start date) and pass it as --target."
+        )
     features = [c for c in columns if c != target and c not in ids and c not in drop]
     if not features:
         raise DataError(
@@ -327,6 +335,27 @@ def split_columns(table, *, target, ids=(), drop=()):
             f"{target!r}" + (" and the --id/--drop columns." if ids or drop else ".")
         )
     return target
+
+
+def _holds_dates(column):
+    """Whether a column holds dates: typed so, or text that all reads as dates."""
+    import warnings
+
+    if column.dtype.kind == "M" or isinstance(column.dtype, pd.DatetimeTZDtype):
+        return True
+    values = column.dropna().iloc[:100]
+    if values.empty or not (
+        values.dtype == object or pd.api.types.is_string_dtype(values)
+    ):
+        return False
+    text = values.astype(str)
+    # A date has a day, a month and a year: three groups of digits.
+    if not text.str.contains(r"\d+\D+\d+\D+\d+").all():
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+    return bool(parsed.notna().all())
 
 
 def drop_missing_targets(table, target):

@@ -12,6 +12,7 @@ a few lines.
 
 # License: BSD 3 clause
 
+import datetime
 import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -407,6 +408,14 @@ class BaseTrainingBackend(ABC):
 
     def _check_target(self, y, problem_type):
         """Check ``y`` suits the problem type; return the classes or None."""
+        if y.dtype.kind == "M" or (
+            y.dtype == object and y.shape[0] and isinstance(y[0], datetime.date)
+        ):
+            raise ValueError(
+                f"y holds dates (such as {str(y[0])!r}); a model predicts labels "
+                "or numbers, not dates. Choose another target, or turn the dates "
+                "into a number to predict (e.g. days since a start date)."
+            )
         if problem_type == "regression":
             if y.dtype.kind not in "iufb":
                 try:
