@@ -30,7 +30,16 @@ from .exceptions import ProblemTypeWarning, SmallDataWarning
 from .metrics import DEFAULT_SCORING, compute_metrics, default_score
 from .problem_type import PROBLEM_TYPES, infer_problem_type
 
-__all__ = ["HOOKS", "BaseTrainingBackend", "CrossValidationResult", "DataSplit"]
+__all__ = [
+    "HOOKS",
+    "MAX_CLASSES",
+    "BaseTrainingBackend",
+    "CrossValidationResult",
+    "DataSplit",
+]
+
+#: The most classes a classification target may have.
+MAX_CLASSES = 1000
 
 #: The methods a backend may override: the whole contract, in one place.
 #: Each keeps the signature given here; every other method is the flow's own.
@@ -446,6 +455,17 @@ class BaseTrainingBackend(ABC):
                 "few to learn or evaluate a classifier. Is the target an ID column? "
                 "Choose another target column, or set problem_type='regression' if "
                 "it is a numeric quantity."
+            )
+        # Forests keep a probability per class in every leaf: thousands of
+        # classes take tens of gigabytes, even with rows enough per class.
+        if classes.shape[0] > MAX_CLASSES:
+            raise ValueError(
+                f"y has {classes.shape[0]} distinct labels, more than the "
+                f"{MAX_CLASSES} classes a classifier here may have: its size and "
+                "time grow with every class. Is the target an ID or free-text "
+                "column? Choose another target column, group the labels into "
+                "fewer classes, or set problem_type='regression' if it is a "
+                "numeric quantity."
             )
         return classes
 
