@@ -17,21 +17,17 @@ import yaml
 
 from .training._config import (
     ConfigError,
-    ConfigFile,
     describe_allowed,
     load_config,
-    read_config,
     validate_config,
 )
 from .training.settings import DEFAULTS, SHARED_KEYS
 
 __all__ = [
     "ConfigError",
-    "ConfigFile",
     "default_config_text",
     "describe_allowed",
     "load_config",
-    "read_config",
     "validate_config",
     "write_default_config",
 ]

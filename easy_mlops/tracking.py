@@ -20,6 +20,7 @@ the optional ``mlflow`` extra; it is imported by these functions only, and
 
 import tempfile
 import warnings
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
@@ -50,7 +51,7 @@ from ._tracking_store import (
     user_tags,
 )
 from ._version import __version__
-from .config import ConfigFile, read_config
+from .config import load_config
 from .training.exceptions import ModelLoadError
 from .training.persistence import load_model as _load_artifact
 
@@ -387,11 +388,9 @@ def load_tracking_config(path=None, **overrides):
 
     Parameters
     ----------
-    path : str, path-like or ConfigFile, default=None
+    path : str or path-like, default=None
         A YAML config; its ``tracking:`` section is read (a file without one,
-        or no file, gives the defaults).  A config already read with
-        :func:`easy_mlops.config.read_config` is used as it is, so that a
-        file is read once (a pipe can be read only once).
+        or no file, gives the defaults).
     **overrides
         Settings that win over the file when not None: ``enabled``,
         ``tracking_uri``, ``experiment``, ``run_name``, ``tags``,
@@ -426,9 +425,12 @@ def load_tracking_config(path=None, **overrides):
     """
     section = None
     if path is not None:
-        # read_config checks the whole file, the tracking section with its lines.
-        config = path if isinstance(path, ConfigFile) else read_config(path)
-        section = config.tracking
+        import yaml
+
+        # load_config checks the whole file, the tracking section with its lines.
+        load_config(path)
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        section = data.get("tracking") if isinstance(data, Mapping) else None
     if overrides.get("enabled") is None and any(
         overrides.get(key) is not None
         for key in ("tracking_uri", "experiment", "register_as")
