@@ -5,9 +5,11 @@ of these names.  It lives in the training package, below ``ModelTrainer``, so
 that ``ModelTrainer.from_config`` and ``from_yaml`` use it without the trainer
 importing the package's top-level modules.
 
-A config is either a whole MLOps config, whose ``training:`` section is used
-and whose ``tracking:`` section is checked (the other sections belong to other
-stages and are left alone), or a bare training mapping.
+A config is either a whole MLOps config, whose ``training:`` section is used,
+or a bare training mapping.  The training stage checks only its own section:
+the other stages' sections are checked by the checkers a caller passes as
+``sections`` (:mod:`easy_mlops.config` passes the ``tracking:`` one), and left
+alone otherwise.
 """
 
 # License: BSD 3 clause
@@ -20,7 +22,8 @@ from pathlib import Path
 
 import yaml
 from numpy.random import RandomState
-from sklearn.utils._param_validation import (
+
+from .._sklearn_compat import (
     HasMethods,
     Interval,
     StrOptions,
@@ -29,9 +32,7 @@ from sklearn.utils._param_validation import (
     _NoneConstraint,
     make_constraint,
 )
-
 from .._suggest import closest_match
-from .._tracking_config import check_tracking_section
 from . import registry
 from .comparison import is_comparison
 from .settings import CONSTRAINTS, DEFAULTS, SHARED_KEYS, resolve_settings
@@ -73,7 +74,7 @@ class ConfigError(ValueError):
         super().__init__(message if where is None else f"{where}: {message}")
 
 
-def validate_config(config):
+def validate_config(config, *, sections=None):
     """Check a config and return its training settings as a new dict.
 
     Parameters
@@ -81,6 +82,10 @@ def validate_config(config):
     config : mapping
         A whole MLOps config (its ``training`` section is used) or a bare
         training mapping.
+    sections : mapping of str to callable, default=None
+        Checkers of other stages' sections: ``check(section, error)`` is
+        called for each section the config holds, where ``error(path,
+        message, key=None)`` makes the ConfigError to raise.
 
     Returns
     -------
@@ -108,10 +113,10 @@ def validate_config(config):
     ...
     easy_mlops.config.ConfigError: training.cv_fold ...; did you mean 'cv_folds'? ...
     """
-    return _Validator(None, {}).validate(config)
+    return _Validator(None, {}, sections).validate(config)
 
 
-def load_config(path):
+def load_config(path, *, sections=None):
     """Read a YAML config file and return its checked training settings.
 
     Parameters
@@ -119,6 +124,8 @@ def load_config(path):
     path : str or path-like
         A YAML file: a whole MLOps config or a bare training mapping.  An
         empty file means every default.
+    sections : mapping of str to callable, default=None
+        Checkers of other stages' sections, as in :func:`validate_config`.
 
     Returns
     -------
@@ -129,9 +136,10 @@ def load_config(path):
     ------
     ConfigError
         For YAML syntax errors and repeated keys (with file and line), bytes
-        that are not UTF-8 text or NUL characters, integers of more than 100
-        digits, nesting deeper than 50 levels, aliases that expand to more
-        than 100,000 values or refer to themselves, and everything
+        that are not UTF-8 text or NUL characters, a file of more than 1 MiB
+        or 10,000 keys and values, integers of more than 100 digits, nesting
+        deeper than 50 levels, aliases that expand to more than 100,000
+        values or refer to themselves, and everything
         :func:`validate_config` rejects (with the line of the key).
     FileNotFoundError
         If ``path`` does not exist.
@@ -146,6 +154,36 @@ def load_config(path):
     {'model_type': 'logistic_regression'}
     """
     path = Path(path)
+    data, lines = read_document(path)
+    return validate_document({} if data is None else data, path, lines, sections)
+
+
+def validate_document(data, source, lines, sections=None):
+    """:func:`validate_config` of a document read by :func:`read_document`,
+    its errors located by ``source`` and ``lines``."""
+    return _Validator(source, lines, sections).validate(data)
+
+
+def read_document(path):
+    """Read a YAML config file once: its data and the line of each key path.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+
+    Returns
+    -------
+    data : object
+        The document as written (None for an empty file).
+    lines : dict
+        Key path (a tuple of keys) to its line, for the messages.
+
+    Raises
+    ------
+    ConfigError
+        For what :func:`load_config` refuses in the YAML itself.
+    """
     text = _read_text(path)
     loader = None
     try:
@@ -176,7 +214,7 @@ def load_config(path):
     finally:
         if loader is not None:
             loader.dispose()
-    return _Validator(path, lines).validate({} if data is None else data)
+    return data, lines
 
 
 def describe_allowed(key):
@@ -230,17 +268,20 @@ def _describe(constraint):
 
 class _Loader(yaml.SafeLoader):
     """Safe YAML loading that also reads ``1e-3`` as a float, as YAML 1.2 does,
-    and stops at a nesting deeper than a config needs.
+    and stops at a nesting deeper, or more values, than a config needs.
 
-    The depth is counted while composing, so a file of ten thousand ``[`` is
-    refused after the first levels: PyYAML's scanner slows with every level
-    and its composer recurses once per level.
+    The depth and the values are counted while composing, so a file of ten
+    thousand ``[`` is refused after the first levels (PyYAML's scanner slows
+    with every level and its composer recurses once per level), and a file
+    of 200,000 keys after the first 10,000, before the slow part of reading.
     """
 
     _depth = 0
+    _nodes = 0
 
     def compose_node(self, parent, index):
         self._depth += 1
+        self._nodes += 1
         try:
             if self._depth > _MAX_DEPTH:
                 raise yaml.composer.ComposerError(
@@ -248,6 +289,14 @@ class _Loader(yaml.SafeLoader):
                     None,
                     f"the YAML is nested more than {_MAX_DEPTH} levels deep; a "
                     "config needs far less",
+                    self.peek_event().start_mark,
+                )
+            if self._nodes > _MAX_NODES:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"the YAML holds more than {_MAX_NODES} keys and values; a "
+                    "config needs far less. Check that this is the config file",
                     self.peek_event().start_mark,
                 )
             return super().compose_node(parent, index)
@@ -266,15 +315,28 @@ _Loader.add_implicit_resolver(
 # take long to load.  Aliases make a graph of nodes whose expansion may grow
 # exponentially (nine aliases of nine aliases of ...), so the expanded size
 # is counted, visiting each node once.
+_MAX_BYTES = 1 << 20
 _MAX_DEPTH = 50
+_MAX_NODES = 10_000
 _MAX_VALUES = 100_000
 _MAX_INT_DIGITS = 100
 _INT_TAG = "tag:yaml.org,2002:int"
 
 
 def _read_text(path):
-    """The file as text; ConfigError, with the line, for non-UTF-8 bytes or NUL."""
-    raw = path.read_bytes()
+    """The file as text; ConfigError, with the line, for non-UTF-8 bytes or NUL.
+
+    At most ``_MAX_BYTES`` are read, so a device (``/dev/zero``) or a pipe
+    that does not end is refused, not read until memory runs out.
+    """
+    with open(path, "rb") as file:
+        raw = file.read(_MAX_BYTES + 1)
+    if len(raw) > _MAX_BYTES:
+        raise ConfigError(
+            f"the file is larger than {_MAX_BYTES >> 20} MiB; a config needs far "
+            "less. Check that this is the config file.",
+            source=path,
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -402,12 +464,18 @@ def _key_lines(node, source, seen, prefix=()):
     return lines
 
 
+#: Top-level keys that make a mapping a whole MLOps config rather than a bare
+#: training mapping.
+_SECTION_NAMES = ("training", "tracking")
+
+
 class _Validator:
     """Checks one config; knows its file and key lines for the messages."""
 
-    def __init__(self, source, lines):
+    def __init__(self, source, lines, sections=None):
         self.source = source
         self.lines = lines
+        self.sections = sections or {}
 
     def error(self, path, message, key=None):
         """A ConfigError located at the line of ``path`` (a tuple of keys)."""
@@ -422,9 +490,10 @@ class _Validator:
                 "a config must be a mapping of keys to values; got "
                 f"{type(config).__name__} {config!r}",
             )
-        if "tracking" in config:
-            check_tracking_section(config["tracking"], self.error)
-        if "training" in config or "tracking" in config:
+        for name, check in self.sections.items():
+            if name in config:
+                check(config[name], self.error)
+        if any(name in config for name in (*_SECTION_NAMES, *self.sections)):
             self.check_no_stray_training_keys(config)
             section, where = config.get("training"), ("training",)
             if section is None:

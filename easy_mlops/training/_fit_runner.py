@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from sklearn.utils import _safe_indexing
 from sklearn.utils.parallel import Parallel, delayed
 
+from .._sklearn_compat import _safe_indexing
 from .callbacks import end_group_tasks, job_task, job_tasks
 from .progress import notify
 

@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import (
+
+from .._sklearn_compat import (
     HasMethods,
     Interval,
     StrOptions,
     validate_parameter_constraints,
 )
-
 from .preprocessing import PREPROCESSING_OPTIONS
 from .problem_type import PROBLEM_TYPES
 

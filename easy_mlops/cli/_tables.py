@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._suggest import closest_match
+from .._suggest import closest_match
 
 __all__ = ["DEFAULT_NA_VALUES", "DataError", "Table", "read_table", "split_columns"]
 
@@ -93,7 +93,7 @@ def read_table(path, *, na_values=DEFAULT_NA_VALUES, encoding="utf-8"):
     Examples
     --------
     >>> import pathlib, tempfile
-    >>> from easy_mlops._tables import read_table
+    >>> from easy_mlops.cli._tables import read_table
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "data.csv"
     >>> _ = path.write_text(",size,city\\n0,1.5,Paris\\n1,?,Lyon\\n")
     >>> table = read_table(path)

@@ -1,8 +1,8 @@
 """The ``easy-mlops`` command line: train, predict, evaluate, backends, init.
 
-Its helpers live in ``_cli_data`` (reading tables, matching columns),
-``_cli_output`` (tables), ``_cli_progress`` (the progress bar, a scikit-learn
-callback) and ``_cli_tracking`` (MLflow); importing ``easy_mlops`` never
+Its helpers live in ``_data`` (reading tables, matching columns),
+``_output`` (tables), ``_progress`` (the progress bar, a scikit-learn
+callback) and ``_tracking`` (MLflow); importing ``easy_mlops`` never
 imports any of them.
 """
 
@@ -20,7 +20,9 @@ from pathlib import Path
 
 import click
 
-from ._cli_data import (
+from .._suggest import closest_match
+from .._version import __version__
+from ._data import (
     check_not_an_input,
     check_output_path,
     check_report_dir,
@@ -32,7 +34,7 @@ from ._cli_data import (
     target_like_training,
     write_atomically,
 )
-from ._cli_output import (
+from ._output import (
     columns_table,
     leaderboard_table,
     metric_sources,
@@ -40,14 +42,12 @@ from ._cli_output import (
     unique,
     warning_messages,
 )
-from ._cli_progress import progress_bar
-from ._cli_tracking import (
+from ._progress import progress_bar
+from ._tracking import (
     failed_fit_tracked,
     log_tracked_run,
     tracking_options,
 )
-from ._suggest import closest_match
-from ._version import __version__
 
 __all__ = ["main"]
 
@@ -262,13 +262,12 @@ def train(
     from rich.console import Console
     from rich.markup import escape
 
-    from . import tracking
+    from .. import tracking
+    from ..config import read_config
+    from ..report import FILE_NAMES
+    from ..training import ModelTrainer
+    from ..training.persistence import check_save_path
     from ._tables import Table, drop_missing_targets, split_columns
-    from .config import read_config
-    from .training import ModelTrainer
-
-    from .report import FILE_NAMES
-    from .training.persistence import check_save_path
 
     out = Console(quiet=quiet, highlight=False, soft_wrap=True)
     both = [name for name in ids if name in drop]
@@ -289,15 +288,15 @@ def train(
     check_not_an_input(report_files, [("--output", output)])
     # Read once: a pipe (--config <(...)) cannot be read twice, and a file
     # changed while training must not give tracking another config.
-    config = read_config(config_path) if config_path else None
-    trainer = ModelTrainer(config.training if config else {})
+    training, sections = read_config(config_path) if config_path else ({}, {})
+    trainer = ModelTrainer(training)
     if overrides.get("model_type") and "," in overrides["model_type"]:
         overrides["model_type"] = [
             name.strip() for name in overrides["model_type"].split(",") if name.strip()
         ]
     trainer.set_params(**{k: v for k, v in overrides.items() if v is not None})
     tracked = tracking.load_tracking_config(
-        config,
+        sections=sections,
         enabled=enabled,
         tracking_uri=tracking_uri,
         experiment=experiment,
@@ -352,8 +351,8 @@ def train(
     saved = trainer.save_model(output)
     out.print(f"Model saved to {saved}", markup=False)
     if report_dir is not None:
-        from .report import write_report
-        from .training import inspect_model
+        from ..report import write_report
+        from ..training import inspect_model
 
         report = write_report(trainer, report_dir, manifest=inspect_model(saved))
         for note in report.notes:
@@ -443,8 +442,8 @@ def evaluate(model, data, target, secure, na_values, encoding):
     """Score a saved MODEL on labelled DATA (CSV, TSV or Parquet)."""
     from rich.console import Console
 
+    from ..training.metrics import compute_metrics
     from ._tables import DataError, did_you_mean
-    from .training.metrics import compute_metrics
 
     trainer = load_model(model, secure)
     table = read(data, na_values, encoding)
@@ -490,7 +489,7 @@ def backends():
     from rich.console import Console
     from rich.table import Table
 
-    from .training import registry
+    from ..training import registry
 
     table = Table(title="Training backends")
     for column in ("backend", "model_type"):
@@ -539,7 +538,7 @@ def init(path, force):
 
     PATH defaults to easy-mlops.yaml.
     """
-    from .config import write_default_config
+    from ..config import write_default_config
 
     if path.exists() and not force:
         raise FileExistsError(f"{path} already exists; pass --force to overwrite it.")

@@ -27,7 +27,11 @@ from pathlib import Path
 
 import joblib
 
-from . import _archive, registry
+from .. import registry
+from .._storage import register_storage
+from ..exceptions import ModelLoadError, ModelSaveError
+from ..trainer import ModelTrainer
+from . import _archive
 from ._archive import (
     DEFAULT_MAX_COMPRESSION_RATIO,
     DEFAULT_MAX_MEMBER_BYTES,
@@ -45,10 +49,7 @@ from ._encoding import (
     _trainer_pickle,
     _unpickle,
 )
-from ._storage import register_storage
 from ._versions import library_versions, warn_on_version_changes
-from .exceptions import ModelLoadError, ModelSaveError
-from .trainer import ModelTrainer
 
 __all__ = [
     "ARTIFACT_FORMAT_VERSION",

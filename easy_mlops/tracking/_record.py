@@ -15,14 +15,14 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
-from sklearn.model_selection._search import BaseSearchCV
 from sklearn.pipeline import Pipeline
-from sklearn.utils.validation import _num_samples, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
-from ._version import __version__
-from .training import ModelTrainer
-from .training._encoding import _json_value
-from .training._versions import library_versions
+from .._sklearn_compat import BaseSearchCV, _num_samples
+from .._version import __version__
+from ..training import ModelTrainer
+from ..training.persistence._encoding import _json_value
+from ..training.persistence._versions import library_versions
 
 #: Prefix of the tags easy_mlops sets on a run.
 TAG_PREFIX = "easy_mlops."

@@ -203,9 +203,9 @@ def target_like_training(trainer, y, target):
 
 def load_model(path, secure):
     if isinstance(path, str):
-        from . import tracking
+        from .. import tracking
 
         return tracking.load_logged_model(path)
-    from .training import load_model as load
+    from ..training import load_model as load
 
     return load(path, secure=secure)

@@ -25,8 +25,12 @@ from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 
-from ._tracking_config import TRACKING_DEFAULTS, resolve_tracking
-from ._tracking_record import (
+from .._version import __version__
+from ..training._config import read_document, validate_document
+from ..training.exceptions import ModelLoadError
+from ..training.persistence import load_model as _load_artifact
+from ._config import TRACKING_DEFAULTS, check_tracking_section, resolve_tracking
+from ._record import (
     TAG_PREFIX,
     RunRecord,
     data_tags,
@@ -34,7 +38,7 @@ from ._tracking_record import (
     flatten,
     settings_for,
 )
-from ._tracking_store import (
+from ._store import (
     INSTALL_COMMAND,
     LOADER_MODULE,
     MODEL_NAME,
@@ -50,10 +54,6 @@ from ._tracking_store import (
     tracking_uri_used,
     user_tags,
 )
-from ._version import __version__
-from .config import load_config
-from .training.exceptions import ModelLoadError
-from .training.persistence import load_model as _load_artifact
 
 __all__ = [
     "INSTALL_COMMAND",
@@ -383,7 +383,7 @@ def load_logged_model(model_uri):
     )
 
 
-def load_tracking_config(path=None, **overrides):
+def load_tracking_config(path=None, *, sections=None, **overrides):
     """The tracking settings of a config file and the command line, checked.
 
     Parameters
@@ -391,6 +391,10 @@ def load_tracking_config(path=None, **overrides):
     path : str or path-like, default=None
         A YAML config; its ``tracking:`` section is read (a file without one,
         or no file, gives the defaults).
+    sections : dict, default=None
+        Instead of ``path``: the sections of a config already read with
+        :func:`easy_mlops.config.read_config`, so that a file is read once
+        (a pipe, ``--config <(...)``, can be read only once).
     **overrides
         Settings that win over the file when not None: ``enabled``,
         ``tracking_uri``, ``experiment``, ``run_name``, ``tags``,
@@ -423,13 +427,15 @@ def load_tracking_config(path=None, **overrides):
     >>> load_tracking_config(path, register_as="demo-model")["enabled"]
     True
     """
-    section = None
+    section = None if sections is None else sections.get("tracking")
     if path is not None:
-        import yaml
-
-        # load_config checks the whole file, the tracking section with its lines.
-        load_config(path)
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        # One read; the whole file is checked, the tracking section with its
+        # lines, as easy_mlops.config.load_config does.
+        data, lines = read_document(Path(path))
+        data = {} if data is None else data
+        validate_document(
+            data, Path(path), lines, sections={"tracking": check_tracking_section}
+        )
         section = data.get("tracking") if isinstance(data, Mapping) else None
     if overrides.get("enabled") is None and any(
         overrides.get(key) is not None

@@ -17,8 +17,8 @@ import types
 import joblib
 import numpy as np
 
-from .exceptions import ModelLoadError, ModelSaveError
-from .trainer import ModelTrainer
+from ..exceptions import ModelLoadError, ModelSaveError
+from ..trainer import ModelTrainer
 
 __all__ = []
 
@@ -210,7 +210,7 @@ def _trainer_from_json(data, backend_class, path):
 
 
 def _rebuild_from_json(data, backend_class):
-    from .result import TrainingRunResult
+    from ..result import TrainingRunResult
 
     state = json.loads(data)
     trainer = ModelTrainer(**state["params"])
