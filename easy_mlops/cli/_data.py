@@ -10,6 +10,7 @@ __all__ = [
     "check_not_an_input",
     "check_output_path",
     "check_report_dir",
+    "check_train_paths",
     "demo_frame",
     "features_for",
     "final_step",
@@ -53,6 +54,22 @@ def check_output_path(path):
         path.exists() and not os.access(path, os.W_OK)
     ):
         raise DataError(f"The output path {path} is not writable.")
+
+
+def check_train_paths(data, config, output, report_dir):
+    """Refuse, before training, paths ``train`` cannot write or would destroy."""
+    from ..report import FILE_NAMES
+    from ..training.persistence import check_save_path
+
+    check_save_path(output)
+    report_files = []
+    if report_dir is not None:
+        check_report_dir(report_dir)
+        report_files = [("--report", report_dir / name) for name in FILE_NAMES]
+    check_not_an_input(
+        [("--output", output), *report_files], [("DATA", data), ("--config", config)]
+    )
+    check_not_an_input(report_files, [("--output", output)])
 
 
 def check_report_dir(path):

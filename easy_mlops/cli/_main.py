@@ -25,7 +25,7 @@ from .._version import __version__
 from ._data import (
     check_not_an_input,
     check_output_path,
-    check_report_dir,
+    check_train_paths,
     demo_frame,
     features_for,
     final_step,
@@ -264,9 +264,7 @@ def train(
 
     from .. import tracking
     from ..config import read_config
-    from ..report import FILE_NAMES
     from ..training import ModelTrainer
-    from ..training.persistence import check_save_path
     from ._tables import Table, drop_missing_targets, split_columns
 
     out = Console(quiet=quiet, highlight=False, soft_wrap=True)
@@ -276,16 +274,7 @@ def train(
             f"Column(s) {', '.join(map(repr, both))} given to both --id and --drop; "
             "a column is either an identifier or left out."
         )
-    check_save_path(output)
-    report_files = []
-    if report_dir is not None:
-        check_report_dir(report_dir)
-        report_files = [("--report", report_dir / name) for name in FILE_NAMES]
-    check_not_an_input(
-        [("--output", output), *report_files],
-        [("DATA", data), ("--config", config_path)],
-    )
-    check_not_an_input(report_files, [("--output", output)])
+    check_train_paths(data, config_path, output, report_dir)
     # Read once: a pipe (--config <(...)) cannot be read twice, and a file
     # changed while training must not give tracking another config.
     training, sections = read_config(config_path) if config_path else ({}, {})
