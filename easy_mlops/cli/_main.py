@@ -277,7 +277,13 @@ def train(
     check_train_paths(data, config_path, output, report_dir)
     # Read once: a pipe (--config <(...)) cannot be read twice, and a file
     # changed while training must not give tracking another config.
-    training, sections = read_config(config_path) if config_path else ({}, {})
+    with warnings.catch_warnings(record=True) as early:
+        warnings.simplefilter("always")
+        training, sections = read_config(config_path) if config_path else ({}, {})
+    # Said before training, which such a setting may keep from ending.
+    shown = unique(warning_messages(early))
+    for note in shown:
+        out.print(f"[yellow]Warning:[/yellow] {escape(note)}")
     trainer = ModelTrainer(training)
     if overrides.get("model_type") and "," in overrides["model_type"]:
         overrides["model_type"] = [
@@ -334,7 +340,9 @@ def train(
         why = " ".join(skipped) or "test_size and cv_folds turn both off."
         out.print(f"No metrics: {why}", markup=False)
         skipped = []
-    messages = [m for m in warning_messages(caught) if m not in result.skipped]
+    messages = [
+        m for m in warning_messages(caught) if m not in [*result.skipped, *shown]
+    ]
     for note in unique([*table.notes, *skipped, *messages]):
         out.print(f"[yellow]Note:[/yellow] {escape(note)}")
     saved = trainer.save_model(output)

@@ -54,9 +54,11 @@ def tracking_options(command):
 
 
 def _one_choice(ctx, param, values):
-    """``--track`` or ``--no-track``: None when neither is given, an error when both are."""
+    """``--track`` or ``--no-track``: None if neither is given, an error if both."""
     if len(set(values)) > 1:
-        raise click.UsageError("--track and --no-track contradict each other; give one.")
+        raise click.UsageError(
+            "--track and --no-track contradict each other; give one."
+        )
     return values[0] if values else None
 
 

@@ -48,9 +48,7 @@ def predict_proba_available(trainer):
                 "(problem_type_ 'regression'); it predicts numbers, not class "
                 "probabilities. Use predict."
             )
-        return (
-            trainer.backend_.has_predict_proba(trainer.training_result_.model)
-        )
+        return trainer.backend_.has_predict_proba(trainer.training_result_.model)
     try:
         backend = trainer._make_backend()
     except (TypeError, ValueError):

@@ -18,6 +18,7 @@ from sklearn.utils import get_tags
 
 from .._suggest import did_you_mean
 from . import comparison
+from ._model_params import check_param_values
 from .base import BaseTrainingBackend
 from .callbacks import propagated_to
 from .label_encoding import EncodedLabelClassifier, unwrap
@@ -162,6 +163,7 @@ class EstimatorBackend(BaseTrainingBackend):
             # now so a bad value fails before any work, with the same message.
             if hasattr(estimator, "_parameter_constraints"):
                 estimator._validate_params()
+            check_param_values(model_params or {}, type(unwrap(estimator)))
             check_scorer_response(self.config.get("scoring"), estimator)
 
     def has_predict_proba(self, model=None):

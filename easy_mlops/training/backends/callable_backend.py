@@ -370,9 +370,13 @@ def _check_probabilities(proba, classes):
     key = "'predict_proba_fn'"
     n_classes = None if classes is None else len(classes)
     if proba.ndim != 2 or (n_classes is not None and proba.shape[1] != n_classes):
-        expected = "(n_rows, n_classes)" if n_classes is None else (
-            f"({proba.shape[0]}, {n_classes}), a column per class of "
-            f"{list(np.asarray(classes).tolist())[:10]}"
+        expected = (
+            "(n_rows, n_classes)"
+            if n_classes is None
+            else (
+                f"({proba.shape[0]}, {n_classes}), a column per class of "
+                f"{list(np.asarray(classes).tolist())[:10]}"
+            )
         )
         raise ValueError(
             f"The function of config key {key} returned an array of shape "
