@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from joblib import effective_n_jobs
 from sklearn.utils.parallel import Parallel, delayed
 
 from .._sklearn_compat import _safe_indexing
@@ -67,9 +68,9 @@ def run_fits(backend, jobs, problem_type):
         # Threads by default: the fits run in compiled code that releases
         # the GIL, and threads start at once where worker processes cost
         # more than a small fit.  A joblib.parallel_config backend wins.
-        results = Parallel(
-            n_jobs=backend.config["n_jobs"], prefer="threads", return_as="generator"
-        )(
+        # No more workers than fits: each would start for nothing.
+        n_jobs = min(effective_n_jobs(backend.config["n_jobs"]), len(jobs))
+        results = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(
             delayed(_fit_job)(
                 job[6] if len(job) > 6 else backend,
                 *job[1:4],

@@ -20,6 +20,7 @@ from ._fit_data import (
     check_target_array,
     check_unique_columns,
     fitted_state_transaction,
+    one_fit_at_a_time,
     plain_target,
     predict_proba_available,
     select_columns,
@@ -137,6 +138,11 @@ class ModelTrainer(CallbackSupportMixin, StorageMixin, LegacyAPIMixin, BaseEstim
     or ``model_type`` when it does one problem type only.  In ``"auto"`` mode
     it is known only after ``fit``, so scikit-learn picks plain ``KFold`` in
     ``GridSearchCV``; set ``problem_type`` to get ``StratifiedKFold``.
+
+    One trainer fits one data set at a time: a ``fit`` called while another
+    ``fit`` of the same trainer runs (in another thread) raises a
+    ``RuntimeError`` at once rather than wait or mix the two fitted states;
+    fit a ``clone`` in each thread instead.
 
     Examples
     --------
@@ -380,6 +386,7 @@ class ModelTrainer(CallbackSupportMixin, StorageMixin, LegacyAPIMixin, BaseEstim
         backend.check_config()
         comparing = is_comparison(settings["model_type"])
         with (
+            one_fit_at_a_time(self),
             fitted_state_transaction(self),
             trainer_fit(self, comparing=comparing) as callback_fit,
         ):
