@@ -57,10 +57,14 @@ def check_param_values(params, estimator_class):
     defaults = {p.name: p.default for p in parameters}
     strict = not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
     name = estimator_class.__name__
+    # scikit-learn's own constraints may allow a boolean (``verbose``).
+    constraints = getattr(estimator_class, "_parameter_constraints", {})
     for key, value in params.items():
         default = defaults.get(key)
         numeric = isinstance(default, Real) and not isinstance(default, bool)
-        if isinstance(value, bool) and numeric:
+        allowed = constraints.get(key, ())
+        takes_bool = any(c in ("boolean", "verbose") or c is bool for c in allowed)
+        if isinstance(value, bool) and numeric and not takes_bool:
             kind = "an integer" if isinstance(default, Integral) else "a number"
             message = (
                 f"model_params.{key} of {name} must be {kind} (its default is "

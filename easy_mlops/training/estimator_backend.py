@@ -161,9 +161,9 @@ class EstimatorBackend(BaseTrainingBackend):
             estimator = self.build_estimator(problem_type)
             # scikit-learn checks parameter values only in fit; check them
             # now so a bad value fails before any work, with the same message.
+            check_param_values(model_params or {}, type(unwrap(estimator)))
             if hasattr(estimator, "_parameter_constraints"):
                 estimator._validate_params()
-            check_param_values(model_params or {}, type(unwrap(estimator)))
             check_scorer_response(self.config.get("scoring"), estimator)
 
     def has_predict_proba(self, model=None):
