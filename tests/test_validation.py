@@ -198,7 +198,7 @@ def test_other_estimators_still_refuse_unknown_names(classification_data):
 
 def test_more_classes_than_a_classifier_may_have_are_refused_before_fitting():
     """5,000 classes of 4 rows each once took 23 GB in a forest."""
-    from easy_mlops.training.base import MAX_CLASSES
+    from easy_mlops.training.steps import MAX_CLASSES
 
     n_classes = MAX_CLASSES + 1
     y = np.repeat(np.arange(n_classes), 3).astype(str)
