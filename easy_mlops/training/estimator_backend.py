@@ -159,11 +159,10 @@ class EstimatorBackend(BaseTrainingBackend):
         check_model_params(self.config.get("model_params"))
         for problem_type in candidate_problem_types(self):
             estimator = self.build_estimator(problem_type)
+            params = self.config.get("model_params") or {}
+            check_param_values(params, type(unwrap(estimator)))
             # scikit-learn checks parameter values only in fit; check them
             # now so a bad value fails before any work, with the same message.
-            check_param_values(
-                self.config.get("model_params") or {}, type(unwrap(estimator))
-            )
             if hasattr(estimator, "_parameter_constraints"):
                 estimator._validate_params()
             check_scorer_response(self.config.get("scoring"), estimator)

@@ -39,10 +39,8 @@ logger = logging.getLogger("easy_mlops")
 
 
 def predict_proba_available(trainer):
-    """Whether ``predict_proba`` can answer, so that ``hasattr`` tells the truth.
-
-    For a fitted regressor the AttributeError says why.
-    """
+    """Whether ``predict_proba`` can answer (``hasattr`` tells the truth);
+    for a fitted regressor, an AttributeError says why."""
     if trainer.__sklearn_is_fitted__():
         if trainer.problem_type_ == "regression":
             raise AttributeError(
@@ -161,10 +159,8 @@ class ModelTrainer(
     it is known only after ``fit``, so scikit-learn picks plain ``KFold`` in
     ``GridSearchCV``; set ``problem_type`` to get ``StratifiedKFold``.
 
-    One trainer fits one data set at a time: a ``fit`` called while another
-    ``fit`` of the same trainer runs (in another thread) raises a
-    ``RuntimeError`` at once rather than wait or mix the two fitted states;
-    fit a ``clone`` in each thread instead.
+    A ``fit`` while another ``fit`` of the same trainer runs (another thread)
+    raises ``RuntimeError`` at once; fit a ``clone`` in each thread instead.
 
     Examples
     --------
