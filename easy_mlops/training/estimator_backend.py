@@ -14,10 +14,9 @@ from typing import ClassVar
 from sklearn.utils import get_tags
 
 from .._suggest import did_you_mean
-from ._model_params import check_param_values
 from .base import BaseTrainingBackend
 from .callbacks import propagated_to
-from .catalogue import check_model_params, takes_any_keyword
+from .catalogue import check_model_params, check_param_values, takes_any_keyword
 from .comparison import Comparison, accepted_params, is_comparison
 from .flow import TrainingFlow
 from .label_encoding import EncodedLabelClassifier, unwrap
