@@ -41,6 +41,9 @@ DEFAULTS = {
     "refit": True,
     "n_jobs": None,
     "preprocessing": "auto",
+    "group_column": None,
+    "time_column": None,
+    "time_gap": 0,
 }
 
 #: The keys shared by every backend, in signature order.
@@ -82,6 +85,9 @@ CONSTRAINTS = {
         StrOptions(set(PREPROCESSING_OPTIONS)),
         HasMethods(["fit", "transform"]),
     ],
+    "group_column": [str, None],
+    "time_column": [str, None],
+    "time_gap": [_NumberInterval(Integral, 0, None, closed="left")],
 }
 
 
