@@ -34,6 +34,7 @@ from ._cli_output import (
     leaderboard_table,
     metric_sources,
     metrics_table,
+    threads_text,
     unique,
     warning_messages,
 )
@@ -116,6 +117,24 @@ class _ModelSource(click.ParamType):
         return file.convert(value, param, ctx)
 
 
+class _InnerThreads(click.ParamType):
+    """``auto`` or a whole number of threads."""
+
+    name = "auto|N"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) or value == "auto":
+            return value
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+        self.fail(
+            f"{value!r} is neither 'auto' nor a whole number of threads; give "
+            "e.g. --inner-threads 1, or leave it out for auto.",
+            param,
+            ctx,
+        )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="easy-mlops")
 def cli():
@@ -141,6 +160,12 @@ def _override_options(command):
         click.option("--cv-folds", type=int, help="Cross-validation folds (0: none)."),
         click.option("--random-state", type=int, help="Seed of splits and models."),
         click.option("--n-jobs", type=int, help="Parallel fits (-1: all cores)."),
+        click.option(
+            "--inner-threads",
+            type=_InnerThreads(),
+            help="Native threads (OpenMP, BLAS) of each fit: a number, or auto "
+            "(the cores divided among the parallel fits).  [default: auto]",
+        ),
         click.option(
             "--preprocessing",
             type=click.Choice(["auto", "none"]),
@@ -293,7 +318,8 @@ def train(
     )
     out.print(
         f"Model: {result.model_name} (backend {result.backend!r}, model_type "
-        f"{result.model_type!r}), trained in {result.fit_seconds:.1f} s.",
+        f"{result.model_type!r}), trained in {result.fit_seconds:.1f} s"
+        f"{threads_text(result.threads)}.",
         markup=False,
     )
     if result.column_treatment:

@@ -205,6 +205,7 @@ def train_comparison(backend, X, y, sample_weight=None):
     result.scoring = backend._scoring_name(problem_type)
     result.problem_type_reason = reason
     result.leaderboard = board
+    result.threads = outcomes[0].threads
     result.skipped = [n for n in result.skipped if n] + ([note] if note else [])
     result.warnings = [
         f"{o.role} of {o.model_type}: {c.__name__}: {m}"
