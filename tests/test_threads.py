@@ -86,7 +86,9 @@ def threads_in_fit(data, **params):
     "n_jobs, n_fits, parallel",
     [(2, 7, min(2, 7)), (200, 7, 7), (-1, 3, min(CORES, 3)), (1, 7, 1), (None, 7, 1)],
 )
-def test_parallel_fits_never_exceed_the_fits(no_thread_variables, n_jobs, n_fits, parallel):
+def test_parallel_fits_never_exceed_the_fits(
+    no_thread_variables, n_jobs, n_fits, parallel
+):
     plan = plan_threads(n_jobs, n_fits)
     assert plan.parallel_fits == parallel
     assert plan.cores == CORES
@@ -139,14 +141,24 @@ def workers(request):
 def test_parallel_fits_split_the_cores(no_thread_variables, workers, data):
     threads, model = threads_in_fit(data, cv_folds=2, n_jobs=2)
     budget = max(1, CORES // 2)
-    assert threads == {"parallel_fits": 2, "inner_threads": budget, "decided_by": "budget"}
+    assert threads == {
+        "parallel_fits": 2,
+        "inner_threads": budget,
+        "decided_by": "budget",
+    }
     assert_pools(model, budget)
 
 
-def test_environment_wins_over_the_budget(monkeypatch, no_thread_variables, workers, data):
+def test_environment_wins_over_the_budget(
+    monkeypatch, no_thread_variables, workers, data
+):
     monkeypatch.setenv("OMP_NUM_THREADS", "3")
     threads, model = threads_in_fit(data, cv_folds=2, n_jobs=2)
-    assert threads == {"parallel_fits": 2, "inner_threads": 3, "decided_by": "environment"}
+    assert threads == {
+        "parallel_fits": 2,
+        "inner_threads": 3,
+        "decided_by": "environment",
+    }
     assert_pools(model, 3)
 
 
@@ -176,11 +188,17 @@ def test_parallel_config_wins_over_the_environment(
 
 def test_one_fit_at_a_time_with_inner_threads(no_thread_variables, data):
     threads, model = threads_in_fit(data, cv_folds=2, n_jobs=1, inner_threads=2)
-    assert threads == {"parallel_fits": 1, "inner_threads": 2, "decided_by": "inner_threads"}
+    assert threads == {
+        "parallel_fits": 1,
+        "inner_threads": 2,
+        "decided_by": "inner_threads",
+    }
     assert_pools(model, 2)
 
 
-def test_limits_end_with_the_fit(no_thread_variables, workers, data):
+def test_limits_end_with_the_fit(no_thread_variables, data):
+    # BLAS's limit belongs to the process: the last of the fits that ran at
+    # once in worker threads restores it.
     before = {(p["filepath"], p["num_threads"]) for p in threadpool_info()}
     threads_in_fit(data, cv_folds=2, n_jobs=2, inner_threads=5)
     assert {(p["filepath"], p["num_threads"]) for p in threadpool_info()} == before
@@ -213,7 +231,9 @@ def test_xgboost_gets_the_budget_as_n_jobs(no_thread_variables, classification_d
     assert unwrap(trainer.training_result_.model).get_params()["n_jobs"] == 3
 
 
-def test_model_params_threads_win_over_the_budget(no_thread_variables, classification_data):
+def test_model_params_threads_win_over_the_budget(
+    no_thread_variables, classification_data
+):
     pytest.importorskip("lightgbm")
     params = {"n_estimators": 3, "num_leaves": 4, "num_threads": 2}
     trainer = ModelTrainer(
@@ -263,11 +283,23 @@ def test_the_record_survives_saving(tmp_path, classification_data):
 
 
 def test_cli_inner_threads(tmp_path):
-    command = [sys.executable, "-m", "easy_mlops", "train", "--cv-folds", "2",
-               "--model-type", "logistic_regression", "-o", str(tmp_path / "m.joblib")]
+    command = [
+        sys.executable,
+        "-m",
+        "easy_mlops",
+        "train",
+        "--cv-folds",
+        "2",
+        "--model-type",
+        "logistic_regression",
+        "-o",
+        str(tmp_path / "m.joblib"),
+    ]
     done = subprocess.run(
         [*command, "--inner-threads", "2", "--n-jobs", "2"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "(2 parallel fits x 2 threads each, inner_threads)" in done.stdout
     refused = subprocess.run(

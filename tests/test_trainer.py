@@ -87,6 +87,7 @@ def test_init_stores_arguments_unchanged():
         "random_state": None,
         "refit": None,
         "n_jobs": None,
+        "inner_threads": None,
         "preprocessing": None,
         "model_params": None,
     }

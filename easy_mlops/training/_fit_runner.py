@@ -26,8 +26,8 @@ import numpy as np
 from sklearn.utils import _safe_indexing
 from sklearn.utils.parallel import Parallel, delayed
 
-from .callbacks import end_group_tasks, job_task, job_tasks
 from ._threads import fit_threads, plan_threads
+from .callbacks import end_group_tasks, job_task, job_tasks
 from .progress import notify
 from .settings import DEFAULTS
 
@@ -129,9 +129,7 @@ def _recorded_warnings():
         yield caught
 
 
-def _fit_job(
-    backend, X, y, sample_weight, role, train, test, problem_type, task, plan
-):
+def _fit_job(backend, X, y, sample_weight, role, train, test, problem_type, task, plan):
     """Fit one model; for a cross-validation fold, score it and drop the model.
 
     Runs in a worker, under ``plan``'s thread limit.  A failing fold is
