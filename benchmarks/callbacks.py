@@ -47,7 +47,7 @@ def callback_overhead(sizes):
     from sklearn.preprocessing import scale
 
     from easy_mlops import ModelTrainer
-    from easy_mlops._cli_progress import FitProgressBar
+    from easy_mlops.cli._progress import FitProgressBar
 
     X, y = load_breast_cancer(return_X_y=True)
     X = scale(X)  # so that lbfgs converges in a few dozen iterations

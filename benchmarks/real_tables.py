@@ -13,7 +13,7 @@ table this script
    command's cross-validation score and what each column became);
 3. fits the Python API, ``ModelTrainer(cv_folds=5).fit(X, y)``, on the frame
    read back with the command line's own reader
-   (:func:`easy_mlops._tables.read_table`), which must agree with the command;
+   (:func:`easy_mlops.cli._tables.read_table`), which must agree with the command;
 4. cross-validates the reference, ``skrub.tabular_pipeline(
    RandomForestClassifier/Regressor(random_state=0))`` with every other
    ``random_state`` of the pipeline (the text embedding's) set to 0 too, on
@@ -267,7 +267,7 @@ def run_case(case, workdir):
     from sklearn.model_selection import KFold, StratifiedKFold
 
     from easy_mlops import load_model
-    from easy_mlops._tables import read_table
+    from easy_mlops.cli._tables import read_table
     from easy_mlops.training import ModelTrainer
 
     outcome = Outcome(case)

@@ -2,7 +2,7 @@
 
 # License: BSD 3 clause
 
-from ._main import main
+from .cli import main
 
 if __name__ == "__main__":
     main()

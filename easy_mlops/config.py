@@ -15,12 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from .training._config import (
-    ConfigError,
-    describe_allowed,
-    load_config,
-    validate_config,
-)
+from .tracking._config import check_tracking_section
+from .training import _config as _training
+from .training._config import ConfigError, describe_allowed
 from .training.settings import DEFAULTS, SHARED_KEYS
 
 __all__ = [
@@ -28,9 +25,138 @@ __all__ = [
     "default_config_text",
     "describe_allowed",
     "load_config",
+    "read_config",
     "validate_config",
     "write_default_config",
 ]
+
+#: The sections other than ``training:`` that this package checks, each with
+#: its checker (see :func:`easy_mlops.training._config.validate_config`).
+SECTION_CHECKS = {"tracking": check_tracking_section}
+
+
+def validate_config(config):
+    """Check a config and return its training settings as a new dict.
+
+    Parameters
+    ----------
+    config : mapping
+        A whole MLOps config (its ``training`` section is used and its
+        ``tracking`` section checked) or a bare training mapping.
+
+    Returns
+    -------
+    training : dict
+        A deep copy of the training settings, ready for ``ModelTrainer``.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown key (with the closest known key), a value outside
+        what its key allows, an unknown backend or model type, or settings
+        the backend rejects.
+
+    Examples
+    --------
+    >>> from easy_mlops.config import validate_config
+    >>> validate_config({"training": {"cv_folds": 3}, "deployment": {}})
+    {'cv_folds': 3}
+    >>> validate_config({"test_size": 1.5})
+    Traceback (most recent call last):
+    ...
+    easy_mlops.config.ConfigError: training.test_size must be a float in [0, 1); got 1.5
+    >>> validate_config({"cv_fold": 3})
+    Traceback (most recent call last):
+    ...
+    easy_mlops.config.ConfigError: training.cv_fold ...; did you mean 'cv_folds'? ...
+    """
+    return _training.validate_config(config, sections=SECTION_CHECKS)
+
+
+def load_config(path):
+    """Read a YAML config file and return its checked training settings.
+
+    The whole file is checked: the ``training:`` section and the
+    ``tracking:`` one, each error with its key path and line.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A YAML file: a whole MLOps config or a bare training mapping.  An
+        empty file means every default.
+
+    Returns
+    -------
+    training : dict
+        The training settings (see :func:`validate_config`).
+
+    Raises
+    ------
+    ConfigError
+        For YAML syntax errors and repeated keys (with file and line), bytes
+        that are not UTF-8 text or NUL characters, integers of more than 100
+        digits, nesting deeper than 50 levels, aliases that expand to more
+        than 100,000 values or refer to themselves, and everything
+        :func:`validate_config` rejects (with the line of the key).
+    FileNotFoundError
+        If ``path`` does not exist.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from easy_mlops.config import load_config
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "config.yaml"
+    >>> _ = path.write_text("training:\\n  model_type: logistic_regression\\n")
+    >>> load_config(path)
+    {'model_type': 'logistic_regression'}
+    """
+    return read_config(path)[0]
+
+
+def read_config(path):
+    """Read a whole MLOps config file once, check it, and return its sections.
+
+    One read serves every stage, so a file that can be read only once (a
+    pipe, ``<(...)``) or that changes while training still gives one config.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A YAML file.
+
+    Returns
+    -------
+    training : dict
+        The checked training settings.
+    sections : dict
+        The other sections as written (checked), e.g. ``sections["tracking"]``.
+
+    Raises
+    ------
+    ConfigError
+        As :func:`load_config`.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from easy_mlops.config import read_config
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "config.yaml"
+    >>> text = "training:\\n  cv_folds: 3\\ntracking:\\n  experiment: x\\n"
+    >>> _ = path.write_text(text)
+    >>> read_config(path)
+    ({'cv_folds': 3}, {'tracking': {'experiment': 'x'}})
+    """
+    path = Path(path)
+    data, lines = _training.read_document(path)
+    data = {} if data is None else data
+    training = _training.validate_document(data, path, lines, sections=SECTION_CHECKS)
+    sections = {
+        name: data[name]
+        for name in SECTION_CHECKS
+        if isinstance(data, dict) and data.get(name) is not None
+    }
+    return training, sections
+
 
 #: What each shared key does, for the comments of ``easy-mlops init``.  The
 #: defaults and allowed values come from ``settings``.

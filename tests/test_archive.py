@@ -15,7 +15,7 @@ from fractions import Fraction
 import pytest
 
 from easy_mlops.training import ModelLoadError, ModelSaveError
-from easy_mlops.training._archive import (
+from easy_mlops.training.persistence._archive import (
     SIGNING_KEY_VARIABLE,
     _not_an_artifact,
     check_limits,

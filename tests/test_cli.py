@@ -422,7 +422,7 @@ def test_duplicate_column_names_are_an_error(rawdir):
 def test_help_answers_without_importing_the_libraries():
     code = (
         "import sys\n"
-        "from easy_mlops._main import main\n"
+        "from easy_mlops.cli import main\n"
         "try:\n    main(['--help'])\n"
         "except SystemExit:\n    pass\n"
         "print(sorted(m for m in ('sklearn', 'pandas', 'skrub', 'numpy') "
@@ -491,7 +491,7 @@ def test_the_leaderboard_keeps_its_numbers_whole_in_80_columns():
 
     from rich.console import Console
 
-    from easy_mlops._cli_output import leaderboard_table
+    from easy_mlops.cli._output import leaderboard_table
 
     rows = [
         {

@@ -6,8 +6,8 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 
 from easy_mlops import ModelTrainer
 from easy_mlops.training import SklearnBackend
+from easy_mlops.training.backends.sklearn_backend import SKLEARN_MODEL_TYPES
 from easy_mlops.training.label_encoding import unwrap
-from easy_mlops.training.sklearn_backend import SKLEARN_MODEL_TYPES
 
 # The catalogue entries whose estimators take no random_state.
 SEEDLESS = {"linear_regression"}

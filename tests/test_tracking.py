@@ -25,9 +25,9 @@ from sklearn.model_selection import GridSearchCV
 
 import easy_mlops
 from easy_mlops import ModelTrainer
-from easy_mlops._tracking_config import TRACKING_DEFAULTS
-from easy_mlops._tracking_record import digest
 from easy_mlops.config import ConfigError, load_config, validate_config
+from easy_mlops.tracking._config import TRACKING_DEFAULTS
+from easy_mlops.tracking._record import digest
 from easy_mlops.training import load_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -136,7 +136,7 @@ def stop_process(process):
 def test_importing_easy_mlops_never_imports_mlflow():
     code = (
         "import sys, easy_mlops, easy_mlops.config, easy_mlops.tracking, "
-        "easy_mlops._main; print(sorted(m for m in sys.modules if "
+        "easy_mlops.cli; print(sorted(m for m in sys.modules if "
         "m.split('.')[0] == 'mlflow'))"
     )
     completed = subprocess.run(
@@ -256,7 +256,7 @@ def test_tracking_settings_come_from_file_then_options(tmp_path):
 
 def test_the_docs_list_the_tracking_keys_and_the_exit_status():
     pytest.importorskip("click")
-    from easy_mlops._cli_tracking import TRACKING_FAILED_STATUS
+    from easy_mlops.cli._tracking import TRACKING_FAILED_STATUS
 
     page = (ROOT / "docs" / "tracking.md").read_text(encoding="utf-8")
     table = page.split("```{list-table}", 1)[1].split("```", 1)[0]

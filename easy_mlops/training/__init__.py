@@ -2,8 +2,11 @@
 
 # License: BSD 3 clause
 
+from .backends.callable_backend import CallableBackend, DeepLearningBackend, NLPBackend
+from .backends.lightgbm_backend import LightGBMBackend
+from .backends.neural_network import NeuralNetworkBackend
+from .backends.sklearn_backend import SklearnBackend
 from .base import BaseTrainingBackend
-from .callable_backend import CallableBackend, DeepLearningBackend, NLPBackend
 from .catalogue import ModelSpec
 from .estimator_backend import EstimatorBackend
 from .exceptions import (
@@ -14,11 +17,8 @@ from .exceptions import (
     SmallDataWarning,
     VersionMismatchWarning,
 )
-from .lightgbm_backend import LightGBMBackend
-from .neural_network import NeuralNetworkBackend
 from .persistence import inspect_model, load_model
 from .result import TrainingRunResult
-from .sklearn_backend import SklearnBackend
 from .trainer import ModelTrainer
 
 __all__ = [

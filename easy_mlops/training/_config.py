@@ -5,22 +5,23 @@ of these names.  It lives in the training package, below ``ModelTrainer``, so
 that ``ModelTrainer.from_config`` and ``from_yaml`` use it without the trainer
 importing the package's top-level modules.
 
-A config is either a whole MLOps config, whose ``training:`` section is used
-and whose ``tracking:`` section is checked (the other sections belong to other
-stages and are left alone), or a bare training mapping.
+A config is either a whole MLOps config, whose ``training:`` section is used,
+or a bare training mapping.  The training stage checks only its own section:
+the other stages' sections are checked by the checkers a caller passes as
+``sections`` (:mod:`easy_mlops.config` passes the ``tracking:`` one), and left
+alone otherwise.
 """
 
 # License: BSD 3 clause
 
 import copy
-import re
 from collections.abc import Mapping
 from numbers import Integral
 from pathlib import Path
 
-import yaml
 from numpy.random import RandomState
-from sklearn.utils._param_validation import (
+
+from .._sklearn_compat import (
     HasMethods,
     Interval,
     StrOptions,
@@ -29,51 +30,22 @@ from sklearn.utils._param_validation import (
     _NoneConstraint,
     make_constraint,
 )
-
-from .._suggest import closest_match
-from .._tracking_config import check_tracking_section
+from .._suggest import did_you_mean
+from .._yaml import ConfigError, read_document
 from . import registry
 from .comparison import is_comparison
 from .settings import CONSTRAINTS, DEFAULTS, SHARED_KEYS, resolve_settings
 
-__all__ = ["ConfigError", "describe_allowed", "load_config", "validate_config"]
+__all__ = [
+    "ConfigError",
+    "describe_allowed",
+    "load_config",
+    "read_document",
+    "validate_config",
+]
 
 
-class ConfigError(ValueError):
-    """A config that cannot be used: what is wrong, where, and what is allowed.
-
-    Parameters
-    ----------
-    message : str
-        What is wrong and what is allowed.
-    key : str, default=None
-        Dotted path of the offending key, e.g. ``"training.test_size"``.
-    source : str, default=None
-        The file the config came from.
-    line : int, default=None
-        The line of ``source`` (1-based).
-
-    Examples
-    --------
-    >>> from easy_mlops.config import ConfigError
-    >>> str(ConfigError("bad", key="training.cv_folds", source="c.yaml", line=3))
-    'c.yaml, line 3: bad'
-    """
-
-    # The public home of the class, named in tracebacks and pickles.
-    __module__ = "easy_mlops.config"
-
-    def __init__(self, message, *, key=None, source=None, line=None):
-        self.key = key
-        self.source = None if source is None else str(source)
-        self.line = line
-        where = self.source
-        if where is not None and line is not None:
-            where = f"{where}, line {line}"
-        super().__init__(message if where is None else f"{where}: {message}")
-
-
-def validate_config(config):
+def validate_config(config, *, sections=None):
     """Check a config and return its training settings as a new dict.
 
     Parameters
@@ -81,6 +53,10 @@ def validate_config(config):
     config : mapping
         A whole MLOps config (its ``training`` section is used) or a bare
         training mapping.
+    sections : mapping of str to callable, default=None
+        Checkers of other stages' sections: ``check(section, error)`` is
+        called for each section the config holds, where ``error(path,
+        message, key=None)`` makes the ConfigError to raise.
 
     Returns
     -------
@@ -108,10 +84,10 @@ def validate_config(config):
     ...
     easy_mlops.config.ConfigError: training.cv_fold ...; did you mean 'cv_folds'? ...
     """
-    return _Validator(None, {}).validate(config)
+    return _Validator(None, {}, sections).validate(config)
 
 
-def load_config(path):
+def load_config(path, *, sections=None):
     """Read a YAML config file and return its checked training settings.
 
     Parameters
@@ -119,6 +95,8 @@ def load_config(path):
     path : str or path-like
         A YAML file: a whole MLOps config or a bare training mapping.  An
         empty file means every default.
+    sections : mapping of str to callable, default=None
+        Checkers of other stages' sections, as in :func:`validate_config`.
 
     Returns
     -------
@@ -146,37 +124,14 @@ def load_config(path):
     {'model_type': 'logistic_regression'}
     """
     path = Path(path)
-    text = _read_text(path)
-    loader = None
-    try:
-        loader = _Loader(text)
-        node = loader.get_single_node()
-        if node is not None:
-            _check_node_graph(node, path)
-        lines = _key_lines(node, path, set()) if node is not None else {}
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.reader.ReaderError as exc:
-        # Raised for control characters: a config is printable text.
-        raise ConfigError(
-            f"invalid YAML: {exc.reason} (character U+{exc.character:04X}); a "
-            "config holds printable text only. Remove the character.",
-            source=path,
-            line=text.count("\n", 0, exc.position) + 1,
-        ) from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(filter(None, [exc.context, exc.problem]))
-        raise ConfigError(
-            f"invalid YAML: {problem}",
-            source=path,
-            line=None if mark is None else mark.line + 1,
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", source=path) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
-    return _Validator(path, lines).validate({} if data is None else data)
+    data, lines = read_document(path)
+    return validate_document({} if data is None else data, path, lines, sections)
+
+
+def validate_document(data, source, lines, sections=None):
+    """:func:`validate_config` of a document read by :func:`read_document`,
+    its errors located by ``source`` and ``lines``."""
+    return _Validator(source, lines, sections).validate(data)
 
 
 def describe_allowed(key):
@@ -229,186 +184,18 @@ def _describe(constraint):
     return [str(constraint)]
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe YAML loading that also reads ``1e-3`` as a float, as YAML 1.2 does,
-    and stops at a nesting deeper than a config needs.
-
-    The depth is counted while composing, so a file of ten thousand ``[`` is
-    refused after the first levels: PyYAML's scanner slows with every level
-    and its composer recurses once per level.
-    """
-
-    _depth = 0
-
-    def compose_node(self, parent, index):
-        self._depth += 1
-        try:
-            if self._depth > _MAX_DEPTH:
-                raise yaml.composer.ComposerError(
-                    None,
-                    None,
-                    f"the YAML is nested more than {_MAX_DEPTH} levels deep; a "
-                    "config needs far less",
-                    self.peek_event().start_mark,
-                )
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
-)
-
-
-# Limits of a config file: far above any real config, far below what would
-# take long to load.  Aliases make a graph of nodes whose expansion may grow
-# exponentially (nine aliases of nine aliases of ...), so the expanded size
-# is counted, visiting each node once.
-_MAX_DEPTH = 50
-_MAX_VALUES = 100_000
-_MAX_INT_DIGITS = 100
-_INT_TAG = "tag:yaml.org,2002:int"
-
-
-def _read_text(path):
-    """The file as text; ConfigError, with the line, for non-UTF-8 bytes or NUL."""
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(
-            f"the file is not UTF-8 text: the byte {raw[exc.start]:#04x} cannot be "
-            "read. Save the config as UTF-8 text.",
-            source=path,
-            line=line,
-        ) from None
-    if "\x00" in text:
-        raise ConfigError(
-            "the file holds a NUL character (\\x00), so it is not a text file. "
-            "Save the config as plain text.",
-            source=path,
-            line=text.count("\n", 0, text.index("\x00")) + 1,
-        )
-    return text
-
-
-def _check_node_graph(root, source):
-    """Refuse before construction a document too deep, too large once its
-    aliases are expanded, referring to itself, or holding huge integers.
-
-    One depth-first pass over the composed nodes, each visited once.
-    """
-    size, depth, on_path = {}, {}, set()
-    stack = [(root, (), False)]
-    while stack:
-        node, keys, finished = stack.pop()
-        ident = id(node)
-        if finished:
-            children = [child for child, _ in _children(node, keys)]
-            size[ident] = 1 + sum(size[id(child)] for child in children)
-            depth[ident] = 1 + max((depth[id(child)] for child in children), default=0)
-            on_path.discard(ident)
-            if depth[ident] > _MAX_DEPTH:
-                problem = f"is nested more than {_MAX_DEPTH} levels deep"
-            elif size[ident] > _MAX_VALUES:
-                problem = (
-                    f"expands to more than {_MAX_VALUES} values through its "
-                    "aliases (*name)"
-                )
-            else:
-                continue
-            raise ConfigError(
-                f"the YAML {problem}; a config needs far less. Write the values "
-                "out, with fewer aliases and levels.",
-                source=source,
-                line=node.start_mark.line + 1,
-            )
-        if ident in size:
-            continue
-        if ident in on_path:
-            raise ConfigError(
-                "the YAML refers to itself through an alias (*name inside the "
-                "&name it names); a config cannot hold a loop.",
-                source=source,
-                line=node.start_mark.line + 1,
-            )
-        on_path.add(ident)
-        if (
-            isinstance(node, yaml.ScalarNode)
-            and node.tag == _INT_TAG
-            and len(node.value) > _MAX_INT_DIGITS
-        ):
-            where = ".".join(keys) or "the document"
-            raise ConfigError(
-                f"{where} is an integer of {len(node.value)} characters; no setting "
-                f"takes one of more than {_MAX_INT_DIGITS} digits. Check the value.",
-                key=".".join(keys) or None,
-                source=source,
-                line=node.start_mark.line + 1,
-            )
-        stack.append((node, keys, True))
-        stack.extend(
-            (child, child_keys, False)
-            for child, child_keys in _children(node, keys)
-            if id(child) not in size
-        )
-
-
-def _children(node, keys):
-    """The nodes under ``node``, each with the key path it sits at."""
-    if isinstance(node, yaml.SequenceNode):
-        return [(child, keys) for child in node.value]
-    if isinstance(node, yaml.MappingNode):
-        pairs = []
-        for key_node, value_node in node.value:
-            pairs.append((key_node, keys))
-            name = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
-            pairs.append((value_node, (*keys, name)))
-        return pairs
-    return []
-
-
-def _key_lines(node, source, seen, prefix=()):
-    """Map each key path to its line; a repeated key is an error.
-
-    PyYAML keeps the last of repeated keys silently, which hides mistakes.
-    A mapping reached through an alias is walked under each path that uses
-    it, so that its keys' errors name their line there too; ``seen`` holds
-    the mappings on the current path, which stops a loop (already refused,
-    as is an oversized expansion, by ``_check_node_graph``).
-    """
-    lines = {}
-    if isinstance(node, yaml.MappingNode) and id(node) not in seen:
-        seen.add(id(node))
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                continue
-            path = (*prefix, key_node.value)
-            line = key_node.start_mark.line + 1
-            if path in lines:
-                raise ConfigError(
-                    f"{'.'.join(path)} is given twice (lines {lines[path]} and "
-                    f"{line}); keep one.",
-                    key=".".join(path),
-                    source=source,
-                    line=line,
-                )
-            lines[path] = line
-            lines.update(_key_lines(value_node, source, seen, path))
-        seen.discard(id(node))
-    return lines
+#: Top-level keys that make a mapping a whole MLOps config rather than a bare
+#: training mapping.
+_SECTION_NAMES = ("training", "tracking")
 
 
 class _Validator:
     """Checks one config; knows its file and key lines for the messages."""
 
-    def __init__(self, source, lines):
+    def __init__(self, source, lines, sections=None):
         self.source = source
         self.lines = lines
+        self.sections = sections or {}
 
     def error(self, path, message, key=None):
         """A ConfigError located at the line of ``path`` (a tuple of keys)."""
@@ -423,9 +210,10 @@ class _Validator:
                 "a config must be a mapping of keys to values; got "
                 f"{type(config).__name__} {config!r}",
             )
-        if "tracking" in config:
-            check_tracking_section(config["tracking"], self.error)
-        if "training" in config or "tracking" in config:
+        for name, check in self.sections.items():
+            if name in config:
+                check(config[name], self.error)
+        if any(name in config for name in (*_SECTION_NAMES, *self.sections)):
             self.check_no_stray_training_keys(config)
             section, where = config.get("training"), ("training",)
             if section is None:
@@ -467,7 +255,7 @@ class _Validator:
             raise self.error(
                 path("backend"),
                 f"training.backend must be one of {_listing(available)}; got "
-                f"{backend_name!r}{_did_you_mean(backend_name, available)}",
+                f"{backend_name!r}{did_you_mean(backend_name, available, clause=True)}",
                 key="training.backend",
             )
         backend_cls = registry.get_backend(backend_name)
@@ -491,7 +279,7 @@ class _Validator:
                 path("model_type"),
                 f"training.model_type must be one of {_listing(sorted(catalogue))} "
                 f"for backend {backend_name!r}, a list of them or 'compare'; got "
-                f"{model_type!r}{_did_you_mean(model_type, catalogue)}",
+                f"{model_type!r}{did_you_mean(model_type, catalogue, clause=True)}",
                 key="training.model_type",
             )
         training = copy.deepcopy(dict(section))
@@ -527,7 +315,7 @@ class _Validator:
                 f"{message}; it is a key of backends {_listing(owners)}: set "
                 "training.backend to one of them"
             )
-        hint = _did_you_mean(key, allowed) or "."
+        hint = did_you_mean(key, allowed, clause=True) or "."
         return f"{message}{hint} Known keys: {', '.join(allowed)}."
 
 
@@ -544,8 +332,3 @@ def _backend_keys():
 
 def _listing(names):
     return ", ".join(repr(name) for name in names)
-
-
-def _did_you_mean(word, choices):
-    match = closest_match(word, choices)
-    return f"; did you mean {match!r}?" if match else ""

@@ -9,7 +9,7 @@ was fitted with and warns when they differ on unpickling.
 
 # License: BSD 3 clause
 
-from ._versions import library_versions, warn_on_version_changes
+from .persistence._versions import library_versions, warn_on_version_changes
 
 __all__ = ["StorageMixin", "register_storage"]
 

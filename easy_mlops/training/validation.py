@@ -12,7 +12,8 @@ from numbers import Number
 
 import numpy as np
 import pandas as pd
-from sklearn.utils.validation import _check_sample_weight
+
+from .._sklearn_compat import _check_sample_weight
 
 __all__ = ["check_sample_weight", "check_target_values"]
 

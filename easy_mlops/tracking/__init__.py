@@ -25,8 +25,12 @@ from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 
-from ._tracking_config import TRACKING_DEFAULTS, resolve_tracking
-from ._tracking_record import (
+from .._version import __version__
+from ..training._config import read_document, validate_document
+from ..training.exceptions import ModelLoadError
+from ..training.persistence import load_model as _load_artifact
+from ._config import TRACKING_DEFAULTS, check_tracking_section, resolve_tracking
+from ._record import (
     TAG_PREFIX,
     RunRecord,
     data_tags,
@@ -34,7 +38,7 @@ from ._tracking_record import (
     flatten,
     settings_for,
 )
-from ._tracking_store import (
+from ._store import (
     INSTALL_COMMAND,
     LOADER_MODULE,
     MODEL_NAME,
@@ -50,10 +54,6 @@ from ._tracking_store import (
     tracking_uri_used,
     user_tags,
 )
-from ._version import __version__
-from .config import load_config
-from .training.exceptions import ModelLoadError
-from .training.persistence import load_model as _load_artifact
 
 __all__ = [
     "INSTALL_COMMAND",
@@ -425,11 +425,13 @@ def load_tracking_config(path=None, **overrides):
     """
     section = None
     if path is not None:
-        import yaml
-
-        # load_config checks the whole file, the tracking section with its lines.
-        load_config(path)
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        # One read; the whole file is checked, the tracking section with its
+        # lines, as easy_mlops.config.load_config does.
+        data, lines = read_document(Path(path))
+        data = {} if data is None else data
+        validate_document(
+            data, Path(path), lines, sections={"tracking": check_tracking_section}
+        )
         section = data.get("tracking") if isinstance(data, Mapping) else None
     if overrides.get("enabled") is None and any(
         overrides.get(key) is not None

@@ -12,8 +12,8 @@ import platform
 import warnings
 from importlib.metadata import PackageNotFoundError, packages_distributions, version
 
-from .exceptions import VersionMismatchWarning
-from .label_encoding import unwrap
+from ..exceptions import VersionMismatchWarning
+from ..label_encoding import unwrap
 
 __all__ = ["library_versions", "warn_on_version_changes"]
 

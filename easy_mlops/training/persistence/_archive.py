@@ -22,7 +22,7 @@ import zipfile
 from contextlib import contextmanager
 from pathlib import Path
 
-from .exceptions import ModelLoadError, ModelSaveError
+from ..exceptions import ModelLoadError, ModelSaveError
 
 #: The largest ``manifest.json`` read, in bytes (1 MiB).
 MAX_MANIFEST_BYTES = 1 << 20

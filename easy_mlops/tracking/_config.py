@@ -11,7 +11,7 @@ message carries the key path and, for a file, the line.
 from collections.abc import Mapping
 from numbers import Real
 
-from ._suggest import closest_match
+from .._suggest import did_you_mean
 
 __all__ = ["TRACKING_DEFAULTS", "check_tracking_section", "resolve_tracking"]
 
@@ -45,7 +45,7 @@ def check_tracking_section(section, error, where=("tracking",)):
 
     Examples
     --------
-    >>> from easy_mlops._tracking_config import check_tracking_section
+    >>> from easy_mlops.tracking._config import check_tracking_section
     >>> def error(path, message, key=None):
     ...     return ValueError(message)
     >>> check_tracking_section({"enabled": True}, error)
@@ -67,8 +67,7 @@ def check_tracking_section(section, error, where=("tracking",)):
     for key, value in section.items():
         path, dotted = (*where, key), f"{name}.{key}"
         if key not in TRACKING_DEFAULTS:
-            match = closest_match(key, TRACKING_DEFAULTS)
-            hint = f"; did you mean {match!r}?" if match else "."
+            hint = did_you_mean(key, TRACKING_DEFAULTS, clause=True) or "."
             raise error(
                 path,
                 f"{dotted} is not a tracking setting{hint} Known keys: "
@@ -103,7 +102,7 @@ def resolve_tracking(section=None, **overrides):
 
     Examples
     --------
-    >>> from easy_mlops._tracking_config import resolve_tracking
+    >>> from easy_mlops.tracking._config import resolve_tracking
     >>> resolve_tracking({"experiment": "demo"}, enabled=True)["experiment"]
     'demo'
     """

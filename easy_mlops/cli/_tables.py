@@ -7,12 +7,11 @@ problem is reported as a :class:`DataError` naming the file and what to do.
 # License: BSD 3 clause
 
 from dataclasses import dataclass, field
-
 from pathlib import Path
 
 import pandas as pd
 
-from ._suggest import closest_match
+from .._suggest import did_you_mean
 
 __all__ = ["DEFAULT_NA_VALUES", "DataError", "Table", "read_table", "split_columns"]
 
@@ -82,7 +81,7 @@ def read_table(path, *, na_values=DEFAULT_NA_VALUES, encoding="utf-8"):
     Examples
     --------
     >>> import pathlib, tempfile
-    >>> from easy_mlops._tables import read_table
+    >>> from easy_mlops.cli._tables import read_table
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "data.csv"
     >>> _ = path.write_text(",size,city\\n0,1.5,Paris\\n1,?,Lyon\\n")
     >>> table = read_table(path)
@@ -234,7 +233,8 @@ def split_columns(table, *, target, ids=(), drop=()):
             if name not in columns:
                 raise DataError(
                     f"{table.source} has no column {name!r} (given to {option})"
-                    f"{did_you_mean(name, columns)} Columns: {', '.join(columns)}."
+                    f"{did_you_mean(name, columns, clause=True) or '.'} Columns: "
+                    f"{', '.join(columns)}."
                 )
     for option, names in (("--id", ids), ("--drop", drop)):
         if target in names:
@@ -279,8 +279,3 @@ def check_numeric_cells(frame, source):
                 "has no preprocessing. Fix the cell, or retrain with "
                 "--preprocessing auto."
             )
-
-
-def did_you_mean(word, choices):
-    match = closest_match(word, choices)
-    return f"; did you mean {match!r}?" if match else "."

@@ -14,7 +14,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from ._tracking_record import candidates, flavor, head, requirements
+from ._record import candidates, flavor, head, requirements
 
 logger = logging.getLogger("easy_mlops")
 

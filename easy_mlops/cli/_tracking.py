@@ -55,7 +55,7 @@ def tracking_options(command):
 @contextmanager
 def failed_fit_tracked(tracked, trainer, X, y):
     """With tracking on, record a fit that raises as a FAILED run."""
-    from . import tracking
+    from .. import tracking
 
     if not tracked["enabled"]:
         yield
@@ -74,7 +74,7 @@ def failed_fit_tracked(tracked, trainer, X, y):
 
 def log_tracked_run(tracked, trainer, X, y, saved, report_dir, out):
     """Send the run; if the store fails, say so in one line and exit 3."""
-    from . import tracking
+    from .. import tracking
 
     settings = {k: tracked[k] for k in tracking.SETTING_KEYWORDS}
     try:
