@@ -199,10 +199,10 @@ def fit_threads(plan):
         yield
         return
     token = _fit_threads.set(plan.inner_threads)
-    controller = _controller()
+    openmp, blas = _controllers()
     try:
-        with controller.limit(limits=plan.inner_threads, user_api="openmp"):
-            with _shared_blas_limit(controller, plan.inner_threads):
+        with openmp.limit(limits=plan.inner_threads):
+            with _shared_blas_limit(blas, plan.inner_threads):
                 yield
     finally:
         _fit_threads.reset(token)
@@ -223,17 +223,26 @@ def set_fit_threads(estimator, model_params):
 
 # A controller finds the native libraries loaded when it is made (a few
 # milliseconds); made again only when modules were imported since, which is
-# how a new library (XGBoost's OpenMP, say) comes in.
-_controllers = {}
+# how a new library (XGBoost's OpenMP, say) comes in.  One controller per
+# kind of pool: a limiter restores, on exit, every library of its controller,
+# and a fit's OpenMP limiter must not restore the BLAS limit other fits share.
+_cache = {}
 
 
-def _controller():
+def _controllers():
     from threadpoolctl import ThreadpoolController
 
     loaded = len(sys.modules)
-    if _controllers.get("modules") != loaded:
-        _controllers.update(modules=loaded, controller=ThreadpoolController())
-    return _controllers["controller"]
+    if _cache.get("modules") != loaded:
+        controller = ThreadpoolController()
+        _cache.update(
+            modules=loaded,
+            pools=(
+                controller.select(user_api="openmp"),
+                controller.select(user_api="blas"),
+            ),
+        )
+    return _cache["pools"]
 
 
 _blas_lock = threading.Lock()
@@ -244,7 +253,7 @@ _blas_state = {"users": 0, "limiter": None}
 def _shared_blas_limit(controller, threads):
     with _blas_lock:
         if not _blas_state["users"]:
-            _blas_state["limiter"] = controller.limit(limits=threads, user_api="blas")
+            _blas_state["limiter"] = controller.limit(limits=threads)
         _blas_state["users"] += 1
     try:
         yield
