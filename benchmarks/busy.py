@@ -173,7 +173,24 @@ def _run_workload(workload, side, rows, iterations):
 
 def _run(side, sizes):
     """One side in a fresh process, in this process's environment; the
-    ``omp1`` side adds the thread variables set to 1."""
+    ``omp1`` side adds the thread variables set to 1.
+
+    The smoke run (``--quick``) runs the sides in this process instead, the
+    ``omp1`` side under ``threadpool_limits(1)``: it checks the code and the
+    invariants, not the timings, and starting eight interpreters would be
+    most of its time.
+    """
+    if not sizes.busy_fresh_processes:
+        from threadpoolctl import threadpool_limits
+
+        limit = threadpool_limits(1) if side == "omp1" else nullcontext()
+        with limit:
+            return run_side(
+                side,
+                sizes.busy_compare_rows,
+                sizes.busy_fit_rows,
+                sizes.busy_iterations,
+            )
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(

@@ -55,6 +55,7 @@ class Sizes:
     busy_fit_rows: int
     busy_iterations: int
     busy_repeats: int
+    busy_fresh_processes: bool
     busy_spin_seconds: float
 
 
@@ -81,6 +82,7 @@ FULL = Sizes(
     # Three pairs: by hand and the previous default take minutes a pair next
     # to a busy core, and their ratios are far from the targets.
     busy_repeats=3,
+    busy_fresh_processes=True,
     busy_spin_seconds=1800,
 )
 
@@ -105,6 +107,7 @@ QUICK = Sizes(
     busy_fit_rows=300,
     busy_iterations=1,
     busy_repeats=1,
+    busy_fresh_processes=False,
     busy_spin_seconds=120,
 )
 
