@@ -30,6 +30,14 @@ class ModelSpec:
         the fitted model then decodes its predictions.
     description : str, default=""
         One line for listings and documentation.
+    scale : bool, default=False
+        Whether the estimator's penalty or solver depends on the scale of
+        the features (regularised linear models): numeric input given as it
+        is, with ``preprocessing="auto"``, is standardised in front of it.
+        (Tables that go through skrub are scaled there.)
+    compared : bool, default=True
+        Whether ``model_type="compare"`` includes the entry; an entry listed
+        by name is always trained.
     """
 
     classifier: str | None = None
@@ -38,6 +46,8 @@ class ModelSpec:
     extra: str | None = None
     encode_labels: bool = False
     description: str = ""
+    scale: bool = False
+    compared: bool = True
 
     @property
     def problem_types(self):

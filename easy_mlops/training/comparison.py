@@ -1,12 +1,15 @@
 """Model comparison: several catalogue entries cross-validated on the same folds.
 
 ``model_type`` may be a list of catalogue entries, or ``"compare"`` for every
-entry of the catalogue that does the problem type and whose package is
-installed (``"auto"`` left out: it is one of the others).  Every candidate's
-folds run in one parallel batch on the same folds; the candidates are ranked
-by their mean cross-validation score (every scikit-learn scorer is "greater is
-better"), and the best one is evaluated on the hold-out and refit as a single
-model would be.  ``training_result_.leaderboard`` lists them all.
+entry of the catalogue that does the problem type, whose package is installed
+and whose ``ModelSpec.compared`` is true (not ``"auto"``, one of the others,
+nor unregularised ``linear_regression``).  Every candidate's folds run in one
+parallel batch on the same folds; the candidates are ranked by their mean
+cross-validation score of ``scoring`` (every scikit-learn scorer is "greater
+is better"), or, when none is set, of :data:`RANKING_SCORING`, which a
+majority-class guess cannot win.  The best one is evaluated on the hold-out
+and refit as a single model would be.  ``training_result_.leaderboard``
+lists them all.
 """
 
 # License: BSD 3 clause
@@ -21,6 +24,7 @@ import numpy as np
 from .._suggest import did_you_mean
 from ._fit_runner import run_fits
 from .catalogue import check_model_params, takes_any_keyword
+from .metrics import RANKING_SCORING
 from .result import CrossValidationResult
 from .steps import cv_folds, scoring_name
 
@@ -28,6 +32,19 @@ __all__ = ["COMPARE", "Compared", "Comparison", "check_candidates", "is_comparis
 
 #: The ``model_type`` that compares every suitable catalogue entry.
 COMPARE = "compare"
+
+
+def ranking_scoring(config, problem_type):
+    """The score a comparison ranks by: ``scoring``, else the default.
+
+    Examples
+    --------
+    >>> from easy_mlops.training.comparison import ranking_scoring
+    >>> ranking_scoring({"scoring": None}, "classification")
+    'balanced_accuracy'
+    """
+    scoring = config.get("scoring")
+    return RANKING_SCORING[problem_type] if scoring is None else scoring
 
 
 def is_comparison(model_type):
@@ -84,7 +101,9 @@ def candidate_entries(backend, problem_type=None):
     model_type = backend.config["model_type"]
     catalogue = backend.model_types
     listed = model_type != COMPARE
-    names = list(model_type) if listed else [n for n in catalogue if n != "auto"]
+    names = (
+        list(model_type) if listed else [n for n in catalogue if catalogue[n].compared]
+    )
     entries, skipped = [], {}
     for name in names:
         spec = catalogue[name]
@@ -154,6 +173,8 @@ class Compared:
         Every candidate, best first (see ``TrainingRunResult.leaderboard``).
     warnings : list of str
         The warnings raised by the candidates' folds.
+    folds : list of (ndarray, ndarray)
+        The folds every candidate was scored on.
     threads : dict
         How the candidates' folds used the cores (see
         ``TrainingRunResult.threads``).
@@ -163,6 +184,7 @@ class Compared:
     cv: CrossValidationResult
     leaderboard: list
     warnings: list
+    folds: list
     threads: dict
 
 
@@ -211,8 +233,11 @@ class Comparison:
                 + ". Install one, or list model types that do "
                 f"{problem_type}."
             )
-        candidates = [backend.for_model_type(name) for name in entries]
-        folds, note = cv_folds(backend.config, y, problem_type=problem_type)
+        scoring = ranking_scoring(backend.config, problem_type)
+        candidates = [backend.for_model_type(name, scoring) for name in entries]
+        folds, note = cv_folds(
+            backend.config, y, problem_type=problem_type, rows=backend.inputs.rows
+        )
         if not folds:
             raise ValueError(
                 "Comparing models needs cross-validation, and "
@@ -241,11 +266,12 @@ class Comparison:
                 for o in outcomes
                 if o.model_type == best["model_type"] and o.error
             ],
-            scoring=scoring_name(backend.config, problem_type),
+            scoring=scoring_name({"scoring": scoring}, problem_type),
             note=note,
         )
         return Compared(
-            winner=backend.for_model_type(best["model_type"]),
+            winner=backend.for_model_type(best["model_type"], scoring),
+            folds=folds,
             cv=cv,
             leaderboard=board,
             warnings=[

@@ -18,6 +18,9 @@ points of ``EstimatorBackend``: ``build_estimator`` and
 import time
 
 from ._fit_runner import run_fits
+from ._row_columns import warn_unordered_dates
+from ._splitting import describe_split
+from .baseline import check_quality, score_baseline
 from .comparison import Comparison
 from .metrics import summarize_cv
 from .preprocessing import column_treatment
@@ -79,6 +82,7 @@ class TrainingFlow:
                 cv=compared.cv,
                 leaderboard=compared.leaderboard,
                 warnings=compared.warnings,
+                folds=compared.folds,
                 threads=compared.threads,
             )
         return self.finish(
@@ -106,14 +110,15 @@ class TrainingFlow:
         cv=None,
         leaderboard=(),
         warnings=(),
+        folds=(),
         threads=None,
     ):
         """The hold-out fit, the folds (unless ``cv`` is given) and the refit
-        of ``backend``, evaluated, as one record.
+        of ``backend``, evaluated beside the baseline, as one record.
 
-        ``cv``, ``leaderboard``, ``warnings`` and ``threads`` come from a
-        comparison, whose folds were scored already; the record keeps the
-        threads of the comparison's batch, the larger one.
+        ``cv``, ``leaderboard``, ``warnings``, ``folds`` and ``threads`` come
+        from a comparison, whose folds were scored already; the record keeps
+        the threads of the comparison's batch, the larger one.
         """
         if sample_weight is not None and not backend.accepts_sample_weight(
             problem_type
@@ -136,11 +141,11 @@ class TrainingFlow:
             holdout = (split.X_train, split.y_train, split.sample_weight_train)
             jobs.append(("holdout", *holdout, None, None))
         run_folds = cv is None and not backend.own_cross_validation
-        folds, cv_note = (
-            cv_folds(backend.config, y, problem_type=problem_type)
-            if run_folds
-            else ([], None)
-        )
+        rows = backend.inputs.rows
+        if run_folds:
+            folds, cv_note = cv_folds(
+                backend.config, y, problem_type=problem_type, rows=rows
+            )
         jobs += [("fold", X, y, sample_weight, train, test) for train, test in folds]
         outcomes = run_fits(backend, jobs, problem_type)
         by_role = {o.role: o for o in outcomes if o.role != "fold"}
@@ -175,10 +180,25 @@ class TrainingFlow:
         metrics.update(cv.extra_metrics)
         if cv.note:
             skipped.append(cv.note)
+        targets = (split.y_train, split.sample_weight_train)
+        targets += (split.y_test, split.sample_weight_test)
+        baseline = score_baseline(
+            problem_type,
+            holdout=targets if has_holdout else None,
+            y=y,
+            sample_weight=sample_weight,
+            folds=folds,
+            scoring=backend.config.get("scoring"),
+        )
+        baseline["warning"] = check_quality(
+            metrics, cv.scores, baseline, scoring=cv.scoring, problem_type=problem_type
+        )
         inputs = backend.inputs
         treatment, reasons = None, {}
         if backend.preprocessing is not None and inputs.feature_names is not None:
             treatment, reasons = column_treatment(final, inputs.feature_names, X)
+        if rows.kind == "shuffled":
+            warn_unordered_dates(treatment)
         return TrainingRunResult(
             model=final,
             metrics=metrics,
@@ -213,6 +233,13 @@ class TrainingFlow:
             column_reasons=reasons,
             target_name=inputs.target_name,
             leaderboard=list(leaderboard),
+            baseline=baseline,
+            split=describe_split(
+                rows,
+                problem_type=problem_type,
+                n_test=_num_rows(split.y_test) if has_holdout else 0,
+                n_folds=len(cv.scores),
+            ),
             holdout=holdout,
             threads=threads or outcomes[0].threads,
         )

@@ -42,6 +42,9 @@ DEFAULTS = {
     "n_jobs": None,
     "inner_threads": "auto",
     "preprocessing": "auto",
+    "group_column": None,
+    "time_column": None,
+    "time_gap": 0,
 }
 
 #: The keys shared by every backend, in signature order.
@@ -87,6 +90,9 @@ CONSTRAINTS = {
         StrOptions(set(PREPROCESSING_OPTIONS)),
         HasMethods(["fit", "transform"]),
     ],
+    "group_column": [str, None],
+    "time_column": [str, None],
+    "time_gap": [_NumberInterval(Integral, 0, None, closed="left")],
 }
 
 

@@ -6,7 +6,10 @@ from ..catalogue import ModelSpec
 from ..estimator_backend import EstimatorBackend
 from ..registry import register_backend
 
-__all__ = ["SKLEARN_MODEL_TYPES", "SklearnBackend"]
+__all__ = ["RIDGE_ALPHAS", "SKLEARN_MODEL_TYPES", "SklearnBackend"]
+
+#: The penalties ``ridge`` chooses among, by efficient leave-one-out CV.
+RIDGE_ALPHAS = (0.001, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)
 
 #: The catalogue of ``model_type`` values of the ``sklearn`` backend.
 SKLEARN_MODEL_TYPES = {
@@ -14,6 +17,7 @@ SKLEARN_MODEL_TYPES = {
         "sklearn.ensemble:RandomForestClassifier",
         "sklearn.ensemble:RandomForestRegressor",
         description="random forest, classifier or regressor by problem type",
+        compared=False,  # one of the entries below
     ),
     "random_forest_classifier": ModelSpec(
         "sklearn.ensemble:RandomForestClassifier",
@@ -26,11 +30,22 @@ SKLEARN_MODEL_TYPES = {
     "logistic_regression": ModelSpec(
         "sklearn.linear_model:LogisticRegression",
         params={"max_iter": 1000},
-        description="LogisticRegression (max_iter=1000)",
+        description="LogisticRegression (max_iter=1000), on standardised input",
+        scale=True,
     ),
     "linear_regression": ModelSpec(
         regressor="sklearn.linear_model:LinearRegression",
-        description="LinearRegression",
+        description="LinearRegression: ordinary least squares, not in 'compare'",
+        # Unregularised: collinear one-hot columns or a category unseen in a
+        # fold make its coefficients explode; comparisons use ridge instead.
+        compared=False,
+    ),
+    "ridge": ModelSpec(
+        regressor="sklearn.linear_model:RidgeCV",
+        params={"alphas": RIDGE_ALPHAS},
+        description="RidgeCV: alpha chosen among 1e-3..1e3 by leave-one-out "
+        "cross-validation, on standardised input",
+        scale=True,
     ),
     "hist_gradient_boosting": ModelSpec(
         "sklearn.ensemble:HistGradientBoostingClassifier",
@@ -53,9 +68,12 @@ class SklearnBackend(EstimatorBackend):
 
     The catalogue (``SKLEARN_MODEL_TYPES``): ``auto`` (random forest, by
     problem type), ``random_forest_classifier``, ``random_forest_regressor``,
-    ``logistic_regression`` (``max_iter=1000``), ``linear_regression``,
-    ``hist_gradient_boosting`` and ``xgboost`` (needs
-    ``pip install "easy-mlops[xgboost]"``).  ``model_params`` passes
+    ``logistic_regression`` (``max_iter=1000``), ``linear_regression``
+    (ordinary least squares), ``ridge`` (``RidgeCV`` over
+    :data:`RIDGE_ALPHAS`), ``hist_gradient_boosting`` and ``xgboost`` (needs
+    ``pip install "easy-mlops[xgboost]"``).  The linear entries that are
+    regularised get standardised input; ``"compare"`` leaves out ``auto`` and
+    ``linear_regression``.  ``model_params`` passes
     constructor parameters; ``random_state`` reaches every estimator that
     takes one.
 
