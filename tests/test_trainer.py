@@ -90,6 +90,9 @@ def test_init_stores_arguments_unchanged():
         "inner_threads": None,
         "preprocessing": None,
         "model_params": None,
+        "group_column": None,
+        "time_column": None,
+        "time_gap": None,
     }
 
 
