@@ -171,6 +171,8 @@ _KEY_NOTES = {
     "random_state": "Seed of the split, the folds and the estimator",
     "refit": "Refit the final model on all rows",
     "n_jobs": "Parallel fits (null: 1; -1: every core)",
+    "inner_threads": "Native threads (OpenMP, BLAS) of each fit (auto: the "
+    "cores divided among the parallel fits)",
     "preprocessing": "Encode text, categories, dates and missing values with "
     "skrub (auto) or give the model the columns as they are (none)",
 }

@@ -87,8 +87,12 @@ def test_init_stores_arguments_unchanged():
         "random_state": None,
         "refit": None,
         "n_jobs": None,
+        "inner_threads": None,
         "preprocessing": None,
         "model_params": None,
+        "group_column": None,
+        "time_column": None,
+        "time_gap": None,
     }
 
 

@@ -42,6 +42,7 @@ from ._output import (
     leaderboard_table,
     metric_sources,
     metrics_table,
+    threads_text,
     unique,
     warning_messages,
 )
@@ -235,7 +236,8 @@ def train(
     )
     out.print(
         f"Model: {result.model_name} (backend {result.backend!r}, model_type "
-        f"{result.model_type!r}), trained in {result.fit_seconds:.1f} s.",
+        f"{result.model_type!r}), trained in {result.fit_seconds:.1f} s"
+        f"{threads_text(result.threads)}.",
         markup=False,
     )
     if result.column_treatment:

@@ -98,6 +98,24 @@ class ModelSource(click.ParamType):
         return file.convert(value, param, ctx)
 
 
+class _InnerThreads(click.ParamType):
+    """``auto`` or a whole number of threads."""
+
+    name = "auto|N"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) or value == "auto":
+            return value
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+        self.fail(
+            f"{value!r} is neither 'auto' nor a whole number of threads; give "
+            "e.g. --inner-threads 1, or leave it out for auto.",
+            param,
+            ctx,
+        )
+
+
 def override_options(command):
     """The options of ``train`` that override the config's shared settings."""
     options = [
@@ -117,6 +135,12 @@ def override_options(command):
         click.option("--cv-folds", type=int, help="Cross-validation folds (0: none)."),
         click.option("--random-state", type=int, help="Seed of splits and models."),
         click.option("--n-jobs", type=int, help="Parallel fits (-1: all cores)."),
+        click.option(
+            "--inner-threads",
+            type=_InnerThreads(),
+            help="Native threads (OpenMP, BLAS) of each fit: a number, or auto "
+            "(the cores divided among the parallel fits).  [default: auto]",
+        ),
         click.option(
             "--preprocessing",
             type=click.Choice(["auto", "none"]),

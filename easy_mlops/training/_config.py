@@ -155,7 +155,8 @@ def describe_allowed(key):
 def _describe(constraint):
     """Phrases for one constraint, in the words a YAML file uses."""
     if isinstance(constraint, StrOptions):
-        return ["one of " + ", ".join(repr(o) for o in sorted(constraint.options))]
+        options = [repr(o) for o in sorted(constraint.options)]
+        return [options[0] if len(options) == 1 else "one of " + ", ".join(options)]
     if isinstance(constraint, Interval):
         kind = "an int" if constraint.type is Integral else "a float"
         left, right = constraint.left, constraint.right
