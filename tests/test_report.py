@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from easy_mlops import ModelTrainer
-from easy_mlops.report import holdout_predictions, write_report
+from easy_mlops.report import FILE_NAMES, holdout_predictions, write_report
 from easy_mlops.training import ModelQualityWarning
 
 
@@ -30,6 +30,11 @@ def check_files(report):
         path.name for path in pngs
     )
     assert record["plots"] == [path.name for path in pngs]
+    # The command line keeps the inputs out of the way of these names.
+    assert {path.name for path in report.files} <= set(FILE_NAMES)
+    assert sorted(path.name for path in report.directory.iterdir()) == sorted(
+        path.name for path in report.files
+    )
     return record, page
 
 
@@ -110,6 +115,7 @@ def test_a_comparison_report_tables_the_leaderboard(tmp_path, classification_fra
     )
     names = [path.name for path in report.files]
     assert names[-2:] == ["data.html", "index.html"] and "leaderboard.png" in names
+    assert set(names) <= set(FILE_NAMES)
     assert documented(report) == []
     page = report.index.read_text()
     best, second = result.leaderboard

@@ -14,11 +14,26 @@ run's facts from ``easy_mlops.report._summary`` without loading NumPy.
 
 import importlib
 
-__all__ = ["Report", "holdout_predictions", "write_report"]
+__all__ = ["FILE_NAMES", "Report", "holdout_predictions", "write_report"]
+
+#: Every file name :func:`write_report` may write in its directory; the
+#: command line refuses a report directory where one of them is an input.
+FILE_NAMES = (
+    "metrics.json",
+    "confusion_matrix.png",
+    "predicted_vs_actual.png",
+    "residuals.png",
+    "cv_scores.png",
+    "permutation_importance.png",
+    "roc_pr_curves.png",
+    "leaderboard.png",
+    "data.html",
+    "index.html",
+)
 
 
 def __getattr__(name):
-    if name in __all__:
+    if name in ("Report", "holdout_predictions", "write_report"):
         value = getattr(importlib.import_module("easy_mlops.report._write"), name)
         globals()[name] = value
         return value
