@@ -20,24 +20,31 @@ import click
 from .._suggest import did_you_mean
 from .._version import __version__
 from ._data import (
+    check_not_an_input,
     check_output_path,
+    check_train_paths,
     demo_frame,
     features_for,
+    joinable_predictions,
     load_model,
     read,
     target_like_training,
+    write_atomically,
 )
 from ._options import (
     ModelSource,
+    given_once,
     override_options,
     reading_options,
     user_command,
 )
 from ._output import (
+    backends_table,
     columns_table,
     leaderboard_table,
     metric_sources,
     metrics_table,
+    threads_text,
     unique,
     warning_messages,
 )
@@ -68,7 +75,13 @@ def cli():
     required=False,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
-@click.option("--target", "-t", help="Target column.  [default: the last column]")
+@click.option(
+    "--target",
+    "-t",
+    multiple=True,
+    callback=given_once,
+    help="Target column.  [default: the last column]",
+)
 @click.option(
     "--id",
     "ids",
@@ -152,15 +165,28 @@ def train(
     from rich.markup import escape
 
     from .. import tracking
-    from ..config import load_config
+    from ..config import read_config
     from ..training import ModelTrainer
     from ._tables import Table, drop_missing_targets, split_columns
 
     out = Console(quiet=quiet, highlight=False, soft_wrap=True)
-    from ..training.persistence import check_save_path
-
-    check_save_path(output)
-    trainer = ModelTrainer(load_config(config_path) if config_path else {})
+    both = [name for name in ids if name in drop]
+    if both:
+        raise click.UsageError(
+            f"Column(s) {', '.join(map(repr, both))} given to both --id and --drop; "
+            "a column is either an identifier or left out."
+        )
+    check_train_paths(data, config_path, output, report_dir)
+    # Read once: a pipe (--config <(...)) cannot be read twice, and a file
+    # changed while training must not give tracking another config.
+    with warnings.catch_warnings(record=True) as early:
+        warnings.simplefilter("always")
+        training, sections = read_config(config_path) if config_path else ({}, {})
+    # Said before training, which such a setting may keep from ending.
+    shown = unique(warning_messages(early))
+    for note in shown:
+        out.print(f"[yellow]Warning:[/yellow] {escape(note)}")
+    trainer = ModelTrainer(training)
     if overrides.get("model_type") and "," in overrides["model_type"]:
         overrides["model_type"] = [
             name.strip() for name in overrides["model_type"].split(",") if name.strip()
@@ -168,7 +194,7 @@ def train(
     overrides.update(group_column=group_column, time_column=time_column)
     trainer.set_params(**{k: v for k, v in overrides.items() if v is not None})
     tracked = tracking.load_tracking_config(
-        config_path,
+        sections=sections,
         enabled=enabled,
         tracking_uri=tracking_uri,
         experiment=experiment,
@@ -212,7 +238,8 @@ def train(
     )
     out.print(
         f"Model: {result.model_name} (backend {result.backend!r}, model_type "
-        f"{result.model_type!r}), trained in {result.fit_seconds:.1f} s.",
+        f"{result.model_type!r}), trained in {result.fit_seconds:.1f} s"
+        f"{threads_text(result.threads)}.",
         markup=False,
     )
     if result.column_treatment:
@@ -227,7 +254,9 @@ def train(
         why = " ".join(skipped) or "test_size and cv_folds turn both off."
         out.print(f"No metrics: {why}", markup=False)
         skipped = []
-    messages = [m for m in warning_messages(caught) if m not in result.skipped]
+    messages = [
+        m for m in warning_messages(caught) if m not in [*result.skipped, *shown]
+    ]
     for note in unique([*table.notes, *skipped, *messages]):
         out.print(f"[yellow]Note:[/yellow] {escape(note)}")
     saved = trainer.save_model(output)
@@ -236,7 +265,13 @@ def train(
         from ..report import write_report
         from ..training import inspect_model
 
-        report = write_report(trainer, report_dir, manifest=inspect_model(saved))
+        report = write_report(
+            trainer,
+            report_dir,
+            manifest=inspect_model(saved),
+            data=frame,
+            source=table.source,
+        )
         for note in report.notes:
             out.print(f"[yellow]Note:[/yellow] {escape(note)}")
         out.print(f"Report written to {report.index}", markup=False)
@@ -259,7 +294,19 @@ def train(
     multiple=True,
     metavar="COL",
     help="Column of DATA to write before the predictions.  Repeatable.  "
-    "[default: the --id columns given to train, where DATA has them]",
+    "[default: DATA's index column, then the --id columns given to train, "
+    "where DATA has them]",
+)
+@click.option(
+    "--keep",
+    multiple=True,
+    metavar="COL",
+    help="Column of DATA to copy beside the predictions.  Repeatable.",
+)
+@click.option(
+    "--proba",
+    is_flag=True,
+    help="Also write each class's probability, in a column proba_CLASS.",
 )
 @click.option(
     "--secure",
@@ -268,39 +315,29 @@ def train(
 )
 @reading_options
 @user_command
-def predict(model, data, output, ids, secure, na_values, encoding):
+def predict(model, data, output, ids, keep, proba, secure, na_values, encoding):
     """Predict DATA (CSV, TSV or Parquet) with a saved MODEL; write CSV.
 
     MODEL is a file or an MLflow model URI (runs:/RUN_ID/model,
     models:/NAME/VERSION) of the store MLFLOW_TRACKING_URI names.
     """
-    import pandas as pd
-
-    from ..training.trainer import final_trainer
     from ._tables import DataError
 
+    if output is not None:
+        check_output_path(output)
+        check_not_an_input([("--output", output)], [("MODEL", model), ("DATA", data)])
     trainer = load_model(model, secure)
-    table = read(data, na_values, encoding)
-    frame = table.frame
-    if ids:
-        missing = [name for name in ids if name not in frame.columns]
-        if missing:
-            raise DataError(f"{table.source} has no column(s) {missing} (--id).")
-    else:
-        record = getattr(final_trainer(trainer), "training_result_", None)
-        recorded = getattr(record, "id_columns", [])
-        ids = [name for name in recorded if name in frame.columns]
-    X = features_for(trainer, frame, table.source)
-    predictions = pd.DataFrame({"prediction": trainer.predict(X)})
-    if ids:
-        predictions = pd.concat(
-            [frame[list(ids)].reset_index(drop=True), predictions], axis=1
+    if proba and not hasattr(trainer, "predict_proba"):
+        raise DataError(
+            f"--proba needs class probabilities, and {model} has none (it is a "
+            "regressor, or a classifier without predict_proba). Leave out --proba."
         )
+    table = read(data, na_values, encoding)
+    predictions = joinable_predictions(trainer, table, ids=ids, keep=keep, proba=proba)
     if output is None:
         predictions.to_csv(sys.stdout, index=False)
     else:
-        check_output_path(output)
-        predictions.to_csv(output, index=False)
+        write_atomically(output, lambda file: predictions.to_csv(file, index=False))
         click.echo(f"Wrote {len(predictions)} predictions to {output}")
 
 
@@ -368,15 +405,10 @@ def evaluate(model, data, target, secure, na_values, encoding):
 def backends():
     """List the backends, their model types and their optional packages."""
     from rich.console import Console
-    from rich.table import Table
 
     from ..training import registry
 
-    table = Table(title="Training backends")
-    for column in ("backend", "model_type"):
-        table.add_column(column, no_wrap=True)
-    for column in ("trains", "extra", "installed"):
-        table.add_column(column)
+    entries = []
     own_keys = {}
     for name in registry.available_backends():
         backend = registry.get_backend(name)
@@ -386,14 +418,16 @@ def backends():
         for i, (model_type, spec) in enumerate(catalogue.items()):
             extra = (spec.extra if spec is not None else None) or backend.extra
             kinds = spec.problem_types if spec is not None else ("any",)
-            table.add_row(
-                name if i == 0 else "",
-                model_type,
-                "both" if len(kinds) == 2 else kinds[0],
-                extra or "-",
-                ("yes" if _extra_installed(extra) else "no") if extra else "yes",
+            entries.append(
+                (
+                    name if i == 0 else "",
+                    model_type,
+                    "both" if len(kinds) == 2 else kinds[0],
+                    extra or "-",
+                    ("yes" if _extra_installed(extra) else "no") if extra else "yes",
+                )
             )
-        table.add_section()
+    table = backends_table(entries)
     out = Console(highlight=False, soft_wrap=True)
     out.print(table)
     out.print(
@@ -402,7 +436,8 @@ def backends():
         sep="\n",
     )
     for name, keys in own_keys.items():
-        out.print(f"  {name}: {keys}", markup=False)
+        # Wrapped at the commas' spaces, so that no key is cut.
+        out.print(f"  {name}: {keys}", markup=False, soft_wrap=False)
 
 
 @cli.command()

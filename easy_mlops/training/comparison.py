@@ -175,6 +175,9 @@ class Compared:
         The warnings raised by the candidates' folds.
     folds : list of (ndarray, ndarray)
         The folds every candidate was scored on.
+    threads : dict
+        How the candidates' folds used the cores (see
+        ``TrainingRunResult.threads``).
     """
 
     winner: Any
@@ -182,6 +185,7 @@ class Compared:
     leaderboard: list
     warnings: list
     folds: list
+    threads: dict
 
 
 class Comparison:
@@ -275,6 +279,7 @@ class Comparison:
                 for o in outcomes
                 for c, m in o.warnings
             ],
+            threads=outcomes[0].threads,
         )
 
 

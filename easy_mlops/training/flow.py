@@ -83,6 +83,7 @@ class TrainingFlow:
                 leaderboard=compared.leaderboard,
                 warnings=compared.warnings,
                 folds=compared.folds,
+                threads=compared.threads,
             )
         return self.finish(
             backend,
@@ -110,12 +111,14 @@ class TrainingFlow:
         leaderboard=(),
         warnings=(),
         folds=(),
+        threads=None,
     ):
         """The hold-out fit, the folds (unless ``cv`` is given) and the refit
         of ``backend``, evaluated beside the baseline, as one record.
 
-        ``cv``, ``leaderboard``, ``warnings`` and ``folds`` come from a
-        comparison, whose folds were scored already.
+        ``cv``, ``leaderboard``, ``warnings``, ``folds`` and ``threads`` come
+        from a comparison, whose folds were scored already; the record keeps
+        the threads of the comparison's batch, the larger one.
         """
         if sample_weight is not None and not backend.accepts_sample_weight(
             problem_type
@@ -238,6 +241,7 @@ class TrainingFlow:
                 n_folds=len(cv.scores),
             ),
             holdout=holdout,
+            threads=threads or outcomes[0].threads,
         )
 
 
