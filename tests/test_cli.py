@@ -463,7 +463,7 @@ def test_compare_prints_a_leaderboard_and_the_report_draws_it(workdir):
         *("--report", "out"),
     )
     assert result.returncode == 0, result.stderr
-    assert "Leaderboard (accuracy, same folds)" in result.stdout
+    assert "Leaderboard (balanced_accuracy, same folds)" in result.stdout
     for name in ("logistic_regression", "random_forest_classifier"):
         assert name in result.stdout
     files = {path.name for path in (workdir / "out").iterdir()}
