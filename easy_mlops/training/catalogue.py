@@ -29,6 +29,14 @@ class ModelSpec:
         the fitted model then decodes its predictions.
     description : str, default=""
         One line for listings and documentation.
+    cost : int, default=2
+        Relative cost of a fit, 1 (a linear model) to 4 (a large boosted
+        model): a comparison under a ``time_budget`` runs the cheapest first.
+    portfolio_only : bool, default=False
+        Whether the entry is one more configuration of a family that already
+        has an entry: ``model_type="compare"`` (one configuration per family)
+        leaves it out; ``"ensemble"`` and a comparison under a
+        ``time_budget`` draw from every entry.
     """
 
     classifier: str | None = None
@@ -37,6 +45,8 @@ class ModelSpec:
     extra: str | None = None
     encode_labels: bool = False
     description: str = ""
+    cost: int = 2
+    portfolio_only: bool = False
 
     @property
     def problem_types(self):

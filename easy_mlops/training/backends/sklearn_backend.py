@@ -8,29 +8,36 @@ from ..registry import register_backend
 
 __all__ = ["SKLEARN_MODEL_TYPES", "SklearnBackend"]
 
-#: The catalogue of ``model_type`` values of the ``sklearn`` backend.
+#: The catalogue of ``model_type`` values of the ``sklearn`` backend.  The
+#: entries marked ``portfolio_only`` are further configurations of a family;
+#: docs/user_guide.md ("The portfolio") gives the sources of their settings.
 SKLEARN_MODEL_TYPES = {
     "auto": ModelSpec(
         "sklearn.ensemble:RandomForestClassifier",
         "sklearn.ensemble:RandomForestRegressor",
         description="random forest, classifier or regressor by problem type",
+        cost=3,
     ),
     "random_forest_classifier": ModelSpec(
         "sklearn.ensemble:RandomForestClassifier",
         description="RandomForestClassifier",
+        cost=3,
     ),
     "random_forest_regressor": ModelSpec(
         regressor="sklearn.ensemble:RandomForestRegressor",
         description="RandomForestRegressor",
+        cost=3,
     ),
     "logistic_regression": ModelSpec(
         "sklearn.linear_model:LogisticRegression",
         params={"max_iter": 1000},
         description="LogisticRegression (max_iter=1000)",
+        cost=1,
     ),
     "linear_regression": ModelSpec(
         regressor="sklearn.linear_model:LinearRegression",
         description="LinearRegression",
+        cost=1,
     ),
     "hist_gradient_boosting": ModelSpec(
         "sklearn.ensemble:HistGradientBoostingClassifier",
@@ -44,6 +51,76 @@ SKLEARN_MODEL_TYPES = {
         encode_labels=True,
         description="XGBoost, classifier or regressor (any labels)",
     ),
+    # The portfolio: more configurations of the families above.
+    "ridge_cv": ModelSpec(
+        regressor="sklearn.linear_model:RidgeCV",
+        params={"alphas": (0.01, 0.1, 1.0, 10.0, 100.0)},
+        description="RidgeCV, the penalty chosen among 0.01 to 100",
+        cost=1,
+        portfolio_only=True,
+    ),
+    "random_forest_entropy": ModelSpec(
+        "sklearn.ensemble:RandomForestClassifier",
+        params={"criterion": "entropy"},
+        description="RandomForestClassifier splitting on entropy",
+        cost=3,
+        portfolio_only=True,
+    ),
+    "extra_trees": ModelSpec(
+        "sklearn.ensemble:ExtraTreesClassifier",
+        "sklearn.ensemble:ExtraTreesRegressor",
+        description="extremely randomised trees, classifier or regressor",
+        cost=3,
+        portfolio_only=True,
+    ),
+    "hist_gradient_boosting_large": ModelSpec(
+        "sklearn.ensemble:HistGradientBoostingClassifier",
+        "sklearn.ensemble:HistGradientBoostingRegressor",
+        params={
+            "learning_rate": 0.03,
+            "max_leaf_nodes": 128,
+            "max_features": 0.9,
+            "min_samples_leaf": 3,
+            "max_iter": 1000,
+            "early_stopping": True,
+        },
+        description="histogram gradient boosting, slower learning, larger trees, "
+        "early stopping",
+        cost=4,
+        portfolio_only=True,
+    ),
+    "lightgbm": ModelSpec(
+        "lightgbm:LGBMClassifier",
+        "lightgbm:LGBMRegressor",
+        params={"verbose": -1},
+        extra="lightgbm",
+        description="LightGBM, classifier or regressor",
+        portfolio_only=True,
+    ),
+    "lightgbm_extra_trees": ModelSpec(
+        "lightgbm:LGBMClassifier",
+        "lightgbm:LGBMRegressor",
+        params={"extra_trees": True, "verbose": -1},
+        extra="lightgbm",
+        description="LightGBM with randomised split thresholds",
+        portfolio_only=True,
+    ),
+    "lightgbm_large": ModelSpec(
+        "lightgbm:LGBMClassifier",
+        "lightgbm:LGBMRegressor",
+        params={
+            "learning_rate": 0.03,
+            "num_leaves": 128,
+            "colsample_bytree": 0.9,
+            "min_child_samples": 3,
+            "n_estimators": 300,
+            "verbose": -1,
+        },
+        extra="lightgbm",
+        description="LightGBM, slower learning and larger trees",
+        cost=4,
+        portfolio_only=True,
+    ),
 }
 
 
@@ -55,7 +132,12 @@ class SklearnBackend(EstimatorBackend):
     problem type), ``random_forest_classifier``, ``random_forest_regressor``,
     ``logistic_regression`` (``max_iter=1000``), ``linear_regression``,
     ``hist_gradient_boosting`` and ``xgboost`` (needs
-    ``pip install "easy-mlops[xgboost]"``).  ``model_params`` passes
+    ``pip install "easy-mlops[xgboost]"``), one per family; and the
+    portfolio's further configurations, which ``model_type="ensemble"``
+    draws from: ``ridge_cv``, ``random_forest_entropy``, ``extra_trees``,
+    ``hist_gradient_boosting_large``, ``lightgbm``, ``lightgbm_extra_trees``
+    and ``lightgbm_large`` (the last three need
+    ``pip install "easy-mlops[lightgbm]"``).  ``model_params`` passes
     constructor parameters; ``random_state`` reaches every estimator that
     takes one.
 
