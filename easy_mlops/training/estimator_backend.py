@@ -138,6 +138,8 @@ class EstimatorBackend(BaseTrainingBackend):
         return backend
 
     def _candidates(self, problem_type=None):
+        if problem_type is None and self.config["problem_type"] != "auto":
+            problem_type = self.config["problem_type"]
         entries, _ = comparison.candidate_entries(self, problem_type)
         return [self.for_model_type(entry) for entry in entries]
 
