@@ -23,14 +23,30 @@ def closest_match(word, choices):
     return matches[0] if matches else None
 
 
-def did_you_mean(word, choices):
-    """A sentence suggesting the closest choice, or "" when none is close.
+def did_you_mean(word, choices, *, clause=False):
+    """A hint naming the closest choice, or "" when none is close.
+
+    Parameters
+    ----------
+    word : str
+        What was given.
+    choices : iterable of str
+        What is allowed.
+    clause : bool, default=False
+        False: a sentence to append to a message (" Did you mean 'x'?").
+        True: a clause that ends one ("; did you mean 'x'?").
 
     Examples
     --------
     >>> from easy_mlops._suggest import did_you_mean
     >>> did_you_mean("cv_fold", ["cv_folds", "test_size"])
     " Did you mean 'cv_folds'?"
+    >>> did_you_mean("cv_fold", ["cv_folds"], clause=True)
+    "; did you mean 'cv_folds'?"
+    >>> did_you_mean("zzz", ["cv_folds"], clause=True)
+    ''
     """
     match = closest_match(word, choices)
-    return f" Did you mean {match!r}?" if match else ""
+    if match is None:
+        return ""
+    return f"; did you mean {match!r}?" if clause else f" Did you mean {match!r}?"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .training.result import _to_json
+from .training.result import to_json
 
 __all__ = ["Report", "holdout_predictions", "write_report"]
 
@@ -84,14 +84,16 @@ def holdout_predictions(trainer, X, y):
     """
     from sklearn.utils.validation import check_is_fitted
 
+    from .training._fit_data import validate_predict_data
+
     check_is_fitted(trainer)
     if not trainer.training_result_.n_test:
         return None, None
     backend = trainer.backend_
     problem_type = trainer.problem_type_
-    if trainer.training_result_.preprocessing and hasattr(X, "columns"):
+    if backend.preprocessing is not None and hasattr(X, "columns"):
         # The pipeline takes the raw table; NumPy would lose its column types.
-        X_checked = trainer._validate_predict_data(X)
+        X_checked = validate_predict_data(trainer, X)
     else:
         X_checked = np.asarray(X) if backend.validates_input else X
     split = backend.split_data(X_checked, np.asarray(y), problem_type=problem_type)
@@ -179,7 +181,7 @@ def write_report(trainer, directory, *, y_true=None, y_pred=None, manifest=None)
     record = {
         "metrics": result.to_dict()["metrics"],
         "training": result.to_dict(),
-        "manifest": _to_json(manifest) if manifest is not None else None,
+        "manifest": to_json(manifest) if manifest is not None else None,
         "permutation_importance": importance,
         "plots": [path.name for path, _ in plots],
         "notes": report.notes,
@@ -414,7 +416,7 @@ def _page(result, manifest, plots, notes):
             f"<th>why</th></tr>\n{column_rows}\n</table>"
         )
     details = json.dumps(
-        _to_json(manifest) if manifest is not None else result.to_dict(),
+        to_json(manifest) if manifest is not None else result.to_dict(),
         indent=2,
         default=str,
     )

@@ -81,10 +81,12 @@ def find_cycle(graph):
 def test_the_graph_sees_imports_inside_functions():
     # The parser must see lazy imports, or the cycle test proves nothing.
     graph = import_graph()
-    assert "easy_mlops.training.trainer" in graph["easy_mlops.training.persistence"]
+    encoding = graph["easy_mlops.training.persistence._encoding"]
+    assert "easy_mlops.training.trainer" in encoding
     assert "easy_mlops.training._config" in graph["easy_mlops.config"]
-    # _main imports its commands' modules inside the functions.
+    # The commands import what they use inside the functions.
     assert "easy_mlops.config" in graph["easy_mlops.cli._main"]
+    assert "easy_mlops.training.trainer" in graph["easy_mlops.cli._main"]
 
 
 def test_a_cycle_is_found():
@@ -215,3 +217,69 @@ def test_the_training_stage_imports_nothing_above_it(lower, upper):
     }
     bad = {name: children for name, children in bad.items() if children}
     assert not bad, f"{lower} imports {upper}: {bad}"
+
+
+def private_members_by_module():
+    """Single-underscore names defined in each module's classes."""
+    members = {}
+    for name, path in modules().items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    targets = []
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        targets = [item.name]
+                    elif isinstance(item, ast.Assign):
+                        targets = [
+                            t.id for t in item.targets if isinstance(t, ast.Name)
+                        ]
+                    elif isinstance(item, ast.AnnAssign) and isinstance(
+                        item.target, ast.Name
+                    ):
+                        targets = [item.target.id]
+                    members.setdefault(name, set()).update(
+                        t
+                        for t in targets
+                        if t.startswith("_") and not t.startswith("__")
+                    )
+    return members
+
+
+def foreign_private_uses(name, path, members):
+    """``obj._member`` uses in ``path`` of a private member that only classes of
+    other modules define (``self``, ``cls`` and ``super()`` are the class's own)."""
+    own = members.get(name, set())
+    foreign = set().union(*(m for n, m in members.items() if n != name)) - own
+    uses = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Attribute) or node.attr not in foreign:
+            continue
+        value = node.value
+        if isinstance(value, ast.Name) and value.id in ("self", "cls"):
+            continue
+        if isinstance(value, ast.Call) and getattr(value.func, "id", "") == "super":
+            continue
+        uses.append((node.lineno, node.attr))
+    return uses
+
+
+def test_no_module_reaches_into_another_modules_classes():
+    # The backend contract and the flow talk through documented methods and
+    # return values, never another class's underscore members.
+    members = private_members_by_module()
+    found = {
+        name: uses
+        for name, path in modules().items()
+        if (uses := foreign_private_uses(name, path, members))
+    }
+    assert not found, found
+
+
+def test_the_private_use_finder_sees_a_foreign_call(tmp_path):
+    path = tmp_path / "sample.py"
+    path.write_text("def f(backend):\n    return backend._run_fits([])\n")
+    members = {"a": {"_run_fits"}, "b": set()}
+    assert foreign_private_uses("b", path, members) == [(2, "_run_fits")]
+    path.write_text("class A:\n    def g(self):\n        return self._run_fits([])\n")
+    assert foreign_private_uses("b", path, members) == []

@@ -15,6 +15,7 @@ from sklearn.utils.estimator_checks import (
 
 from easy_mlops import ModelTrainer
 from easy_mlops.training.label_encoding import unwrap
+from easy_mlops.training.steps import candidate_problem_types
 
 # Few trees and folds keep the checks quick; the configurations still cover
 # every problem-type mode and catalogue family.
@@ -90,7 +91,7 @@ def expected_failed_checks(trainer):
     """
     backend = trainer._make_backend()
     failures = {}
-    for problem_type in backend._candidate_problem_types():
+    for problem_type in candidate_problem_types(backend):
         failures.update(_failures_of(backend.build_estimator(problem_type)))
     return failures
 
@@ -155,7 +156,7 @@ THIRD_PARTY = {
 
 def _wrapped_estimators(trainer):
     backend = trainer._make_backend()
-    for problem_type in backend._candidate_problem_types():
+    for problem_type in candidate_problem_types(backend):
         yield unwrap(backend.build_estimator(problem_type))
 
 

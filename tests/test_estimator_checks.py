@@ -78,6 +78,15 @@ class WrongSignature(SklearnBackend):
 class AnyKey(RidgeBackend):
     name = "any_key_checked"
 
+    @property
+    def config_keys(self):
+        # Every key it is given counts as its own: none is ever refused.
+        return tuple(self.config)
+
+
+class PrivateOverride(RidgeBackend):
+    name = "private_override_checked"
+
     def _check_config_keys(self):
         pass
 
@@ -109,10 +118,21 @@ class ShortPredictions(RidgeBackend):
         (WrongSignature, r"WrongSignature.predict takes \['self', 'model', 'rows'\]"),
         (AnyKey, "accepted the unknown config key"),
         (OwnCheck, "OwnCheck.check_config overrides a method of the backend flow"),
+        (
+            PrivateOverride,
+            "PrivateOverride._check_config_keys overrides a method of the backend",
+        ),
         (UndeclaredDetection, "does not declare own_problem_type_detection"),
         (ShortPredictions, "failed a classification fit on 60 rows: ValueError"),
     ],
-    ids=["signature", "unknown-key", "not-a-hook", "undeclared", "short-predictions"],
+    ids=[
+        "signature",
+        "unknown-key",
+        "not-a-hook",
+        "private",
+        "undeclared",
+        "short-predictions",
+    ],
 )
 def test_a_broken_backend_is_named_with_what_broke(backend, message):
     with pytest.raises(AssertionError, match=message):

@@ -19,6 +19,7 @@ import zipfile
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,13 +31,16 @@ from easy_mlops.training import (
     ModelSaveError,
     SklearnBackend,
     VersionMismatchWarning,
-    _archive,
     inspect_model,
     load_model,
     persistence,
     registry,
 )
-from easy_mlops.training.persistence import ARTIFACT_FORMAT_VERSION, MAX_MANIFEST_BYTES
+from easy_mlops.training.persistence import (
+    ARTIFACT_FORMAT_VERSION,
+    MAX_MANIFEST_BYTES,
+    _archive,
+)
 
 # Module-level functions of a callable backend: importable, so they pickle.
 SAVED = {}
@@ -732,6 +736,7 @@ def test_module_functions_are_stored_by_reference(tmp_path, regression_data):
 SAVE_INLINE = """
 import sys
 import numpy as np
+import pandas as pd
 from easy_mlops import ModelTrainer
 
 def build(config, problem_type):
@@ -1005,3 +1010,34 @@ def test_the_recorded_backend_must_be_registered():
         "ModelTrainer.register_backend(YourBackend) before loading. Registered "
         f"backends: {', '.join(registry.available_backends())}."
     )
+
+
+def test_a_skops_round_trip_restores_the_preprocessing_of_a_raw_table(tmp_path):
+    # The backend's preprocessing, not the record's reason string, is what
+    # prediction checks: a skops load must restore it, so raw columns given
+    # in another order are matched by name, as before saving.
+    pytest.importorskip("skops")
+    from skops.io import get_untrusted_types
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(
+        {
+            "city": rng.choice(["Paris", "Lyon", "Nice"], size=90),
+            "rooms": rng.integers(1, 6, size=90),
+            "area": rng.normal(60, 15, size=90).round(1),
+        }
+    )
+    y = X["area"] * 100 + X["rooms"] * 50 + rng.normal(0, 10, size=90)
+    trainer = ModelTrainer(
+        model_type="linear_regression", cv_folds=0, test_size=0
+    ).fit(X, y)
+    assert trainer.backend_.preprocessing.kind == "skrub"
+    path = trainer.save_model(tmp_path / "raw.skops", format="skops")
+    with zipfile.ZipFile(path) as archive:
+        untrusted = get_untrusted_types(data=archive.read("model"))
+    loaded = load_model(path, trusted=untrusted)
+    restored = loaded.backend_.preprocessing
+    assert restored is not None and restored.kind == "skrub"
+    assert restored.reason == trainer.training_result_.preprocessing
+    reordered = X[["area", "city", "rooms"]]
+    np.testing.assert_allclose(loaded.predict(reordered), trainer.predict(X))

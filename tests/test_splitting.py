@@ -15,6 +15,7 @@ from easy_mlops.training import SklearnBackend, SmallDataWarning
 from easy_mlops.training._splitting import feasible_folds as _feasible_folds
 from easy_mlops.training._splitting import holdout_impossible as _holdout_impossible
 from easy_mlops.training.settings import resolve_settings
+from easy_mlops.training.steps import cv_folds
 
 
 def backend(**settings):
@@ -153,7 +154,7 @@ def test_regression_folds_keep_two_rows_per_test_fold(
     assert _feasible_folds(y, n_folds, "regression") == (expected_folds, note)
 
 
-# -- EstimatorBackend.cv_folds ----------------------------------------------------
+# -- steps.cv_folds ------------------------------------------------------------------
 
 
 def _as_lists(folds):
@@ -164,8 +165,10 @@ def _as_lists(folds):
 def test_zero_or_one_fold_means_no_cross_validation(n_folds):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        folds = backend(cv_folds=n_folds)._cv_folds(
-            labels(1, 1), problem_type="classification"
+        folds = cv_folds(
+            backend(cv_folds=n_folds).config,
+            labels(1, 1),
+            problem_type="classification",
         )
     assert folds == ([], None)
 
@@ -183,8 +186,10 @@ def test_folds_are_sklearn_shuffled_splits_with_the_configured_seed(
 ):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        folds, note = backend(cv_folds=3, random_state=random_state)._cv_folds(
-            y, problem_type=problem_type
+        folds, note = cv_folds(
+            backend(cv_folds=3, random_state=random_state).config,
+            y,
+            problem_type=problem_type,
         )
     expected = splitter(3, shuffle=True, random_state=random_state).split(
         np.zeros((y.shape[0], 1)), y
@@ -195,14 +200,16 @@ def test_folds_are_sklearn_shuffled_splits_with_the_configured_seed(
 
 def test_two_folds_are_kept():
     y = labels(4, 4)
-    folds, note = backend(cv_folds=2)._cv_folds(y, problem_type="classification")
+    folds, note = cv_folds(backend(cv_folds=2).config, y, problem_type="classification")
     assert len(folds) == 2 and note is None
 
 
 def test_reduced_folds_warn_and_use_the_reduced_count():
     y = labels(6, 3)
     with pytest.warns(SmallDataWarning, match="reduced from 5 to 3 folds"):
-        folds, note = backend(cv_folds=5)._cv_folds(y, problem_type="classification")
+        folds, note = cv_folds(
+            backend(cv_folds=5).config, y, problem_type="classification"
+        )
     expected = StratifiedKFold(3, shuffle=True, random_state=42).split(y, y)
     assert _as_lists(folds) == _as_lists(expected)
     assert note.startswith("Cross-validation reduced from 5 to 3 folds")
@@ -211,7 +218,9 @@ def test_reduced_folds_warn_and_use_the_reduced_count():
 def test_impossible_folds_warn_and_give_none():
     y = labels(6, 1)
     with pytest.warns(SmallDataWarning, match="Cross-validation skipped"):
-        folds, note = backend(cv_folds=5)._cv_folds(y, problem_type="classification")
+        folds, note = cv_folds(
+            backend(cv_folds=5).config, y, problem_type="classification"
+        )
     assert folds == []
     assert note.startswith("Cross-validation skipped: cv_folds=5")
 

@@ -9,7 +9,6 @@ __all__ = [
     "check_output_path",
     "demo_frame",
     "features_for",
-    "final_step",
     "load_model",
     "read",
     "target_like_training",
@@ -51,17 +50,12 @@ def check_output_path(path):
         raise DataError(f"The output path {path} is not writable.")
 
 
-def final_step(model):
-    """The ModelTrainer of a saved model: the model itself, or a Pipeline's end."""
-    steps = getattr(model, "steps", None)
-    return steps[-1][1] if steps else model
-
-
 def features_for(model, frame, source):
     """The feature columns of ``frame`` for ``model``, checked by name."""
+    from ..training.trainer import final_trainer
     from ._tables import DataError, check_numeric_cells
 
-    trainer = final_step(model)
+    trainer = final_trainer(model)
     names = [str(c) for c in getattr(model, "feature_names_in_", [])]
     if not names:
         return frame

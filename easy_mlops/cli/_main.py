@@ -1,35 +1,37 @@
-"""The ``easy-mlops`` command line: train, predict, evaluate, backends, init.
+"""The ``easy-mlops`` commands: train, predict, evaluate, backends, init.
 
-Its helpers live in ``_cli_data`` (reading tables, matching columns),
-``_cli_output`` (tables), ``_cli_progress`` (the progress bar, a scikit-learn
-callback) and ``_cli_tracking`` (MLflow); importing ``easy_mlops`` never
-imports any of them.
+Their helpers live beside them: ``_options`` (errors, shared options),
+``_data`` (reading tables, matching columns), ``_tables`` (the table reader),
+``_output`` (tables), ``_progress`` (the progress bar, a scikit-learn
+callback) and ``_tracking`` (MLflow); importing ``easy_mlops`` never imports
+any of them.
 """
 
 # License: BSD 3 clause
 
-import functools
 import importlib.metadata
 import importlib.util
-import logging
-import os
 import re
 import sys
-import traceback
 from pathlib import Path
 
 import click
 
-from .._suggest import closest_match
+from .._suggest import did_you_mean
 from .._version import __version__
 from ._data import (
     check_output_path,
     demo_frame,
     features_for,
-    final_step,
     load_model,
     read,
     target_like_training,
+)
+from ._options import (
+    ModelSource,
+    override_options,
+    reading_options,
+    user_command,
 )
 from ._output import (
     columns_table,
@@ -53,120 +55,11 @@ DEFAULT_MODEL_PATH = "model.easymlops"
 #: Where ``init`` writes the config when no path is given.
 DEFAULT_CONFIG_PATH = "easy-mlops.yaml"
 
-# Errors a user can cause: bad files, bad settings, bad data, a missing
-# optional package.  They end the command with status 2 and one message.
-# (A ModelLoadError or ModelSaveError is a ValueError or OSError.)
-_USER_ERRORS = (ValueError, OSError, ImportError, TypeError)
-
-
-def _user_command(command):
-    """Turn user errors into one message and status 2; ``--debug`` shows more."""
-
-    @click.option(
-        "--debug",
-        is_flag=True,
-        help="Log each step and show the traceback of an error.",
-    )
-    @functools.wraps(command)
-    def wrapper(*args, debug, **kwargs):
-        if debug:
-            handler = logging.StreamHandler(sys.stderr)
-            handler.setFormatter(
-                logging.Formatter("%(levelname)s %(name)s: %(message)s")
-            )
-            logger = logging.getLogger("easy_mlops")
-            logger.addHandler(handler)
-            logger.setLevel(logging.DEBUG)
-        try:
-            return command(*args, **kwargs)
-        except BrokenPipeError:
-            # The reader closed the pipe (`easy-mlops predict ... | head`): say
-            # nothing, and send what is left to devnull so that the flush at
-            # exit does not fail again.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            sys.exit(1)
-        except _USER_ERRORS as exc:
-            if debug:
-                traceback.print_exc()
-            click.echo(click.style("Error: ", fg="red", bold=True), err=True, nl=False)
-            click.echo(_error_text(exc), err=True)
-            if not debug:
-                click.echo("(Run again with --debug to see the traceback.)", err=True)
-            sys.exit(2)
-
-    return wrapper
-
-
-def _error_text(exc):
-    if isinstance(exc, OSError) and exc.strerror and exc.filename:
-        return f"{exc.strerror}: {exc.filename}"
-    return str(exc)
-
-
-class _ModelSource(click.ParamType):
-    """A model file, or an MLflow model URI such as ``runs:/<id>/model``."""
-
-    name = "model"
-    _uri = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:/")
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, str) and self._uri.match(value):
-            return value
-        file = click.Path(exists=True, dir_okay=False, path_type=Path)
-        return file.convert(value, param, ctx)
-
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="easy-mlops")
 def cli():
     """Train, evaluate and use models from a YAML config and a data file."""
-
-
-def _override_options(command):
-    """The options of ``train`` that override the config's shared settings."""
-    options = [
-        click.option("--backend", help="Backend (see: easy-mlops backends)."),
-        click.option(
-            "--model-type",
-            help="Model type of the backend's catalogue; a comma-separated list, "
-            "or 'compare' for all, cross-validates each on the same folds and "
-            "keeps the best.",
-        ),
-        click.option(
-            "--problem-type",
-            type=click.Choice(["auto", "classification", "regression"]),
-            help="Problem type; detected from the target by default.",
-        ),
-        click.option("--test-size", type=float, help="Share of rows held out."),
-        click.option("--cv-folds", type=int, help="Cross-validation folds (0: none)."),
-        click.option("--random-state", type=int, help="Seed of splits and models."),
-        click.option("--n-jobs", type=int, help="Parallel fits (-1: all cores)."),
-        click.option(
-            "--preprocessing",
-            type=click.Choice(["auto", "none"]),
-            help="auto: encode text, categories, dates and missing values with "
-            "skrub; none: give the model the columns as they are.",
-        ),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def _reading_options(command):
-    """How data files are read: missing-value markers and encoding."""
-    command = click.option(
-        "--encoding",
-        default="utf-8",
-        show_default=True,
-        help="Text encoding of a CSV or TSV file, e.g. latin-1.",
-    )(command)
-    return click.option(
-        "--na-values",
-        help="Comma-separated cell values read as missing, replacing the default "
-        "list: empty, NA, N/A, n/a, na, NaN, nan, NULL, null, None, none, ?, "
-        "#N/A, <NA>.",
-    )(command)
 
 
 @cli.command()
@@ -197,8 +90,8 @@ def _reading_options(command):
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="YAML config: a whole MLOps config or its training section.",
 )
-@_override_options
-@_reading_options
+@override_options
+@reading_options
 @click.option(
     "--output",
     "-o",
@@ -215,7 +108,7 @@ def _reading_options(command):
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only.")
 @tracking_options
-@_user_command
+@user_command
 def train(
     data,
     target,
@@ -285,7 +178,6 @@ def train(
         with progress_bar(trainer, quiet=quiet), tracked_fit:
             trainer.fit(X, y)
     result = trainer.training_result_
-    result.target_name = target
     result.id_columns = list(ids)
     out.print(
         f"Problem type: [bold]{result.problem_type}[/bold] "
@@ -325,7 +217,7 @@ def train(
 
 
 @cli.command()
-@click.argument("model", type=_ModelSource())
+@click.argument("model", type=ModelSource())
 @click.argument("data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--output",
@@ -346,8 +238,8 @@ def train(
     is_flag=True,
     help="Load only pickle-free (format='skops') models; refuse any other file.",
 )
-@_reading_options
-@_user_command
+@reading_options
+@user_command
 def predict(model, data, output, ids, secure, na_values, encoding):
     """Predict DATA (CSV, TSV or Parquet) with a saved MODEL; write CSV.
 
@@ -356,6 +248,7 @@ def predict(model, data, output, ids, secure, na_values, encoding):
     """
     import pandas as pd
 
+    from ..training.trainer import final_trainer
     from ._tables import DataError
 
     trainer = load_model(model, secure)
@@ -366,7 +259,7 @@ def predict(model, data, output, ids, secure, na_values, encoding):
         if missing:
             raise DataError(f"{table.source} has no column(s) {missing} (--id).")
     else:
-        record = getattr(final_step(trainer), "training_result_", None)
+        record = getattr(final_trainer(trainer), "training_result_", None)
         recorded = getattr(record, "id_columns", [])
         ids = [name for name in recorded if name in frame.columns]
     X = features_for(trainer, frame, table.source)
@@ -384,7 +277,7 @@ def predict(model, data, output, ids, secure, na_values, encoding):
 
 
 @cli.command()
-@click.argument("model", type=_ModelSource())
+@click.argument("model", type=ModelSource())
 @click.argument("data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--target",
@@ -396,19 +289,20 @@ def predict(model, data, output, ids, secure, na_values, encoding):
     is_flag=True,
     help="Load only pickle-free (format='skops') models; refuse any other file.",
 )
-@_reading_options
-@_user_command
+@reading_options
+@user_command
 def evaluate(model, data, target, secure, na_values, encoding):
     """Score a saved MODEL on labelled DATA (CSV, TSV or Parquet)."""
     from rich.console import Console
 
     from ..training.metrics import compute_metrics
-    from ._tables import DataError, did_you_mean
+    from ..training.trainer import final_trainer
+    from ._tables import DataError
 
     trainer = load_model(model, secure)
     table = read(data, na_values, encoding)
     frame, source = table.frame, table.source
-    final = final_step(trainer)
+    final = final_trainer(trainer)
     if target is None:
         target = final.training_result_.target_name
         if target is None:
@@ -418,7 +312,7 @@ def evaluate(model, data, target, secure, na_values, encoding):
     if target not in frame.columns:
         raise DataError(
             f"{source} has no target column {target!r}"
-            f"{did_you_mean(target, list(frame.columns))} Columns: "
+            f"{did_you_mean(target, list(frame.columns), clause=True) or '.'} Columns: "
             f"{', '.join(frame.columns)}. Pass --target if it has another name."
         )
     missing = frame[target].isna()
@@ -443,7 +337,7 @@ def evaluate(model, data, target, secure, na_values, encoding):
 
 
 @cli.command()
-@_user_command
+@user_command
 def backends():
     """List the backends, their model types and their optional packages."""
     from rich.console import Console
@@ -492,7 +386,7 @@ def backends():
     type=click.Path(dir_okay=False, path_type=Path),
 )
 @click.option("--force", "-f", is_flag=True, help="Overwrite an existing file.")
-@_user_command
+@user_command
 def init(path, force):
     """Write a commented config holding every default to PATH.
 
@@ -526,11 +420,6 @@ def _extra_installed(extra):
         except importlib.metadata.PackageNotFoundError:
             return False
     return True
-
-
-def _did_you_mean(word, choices):
-    match = closest_match(word, choices)
-    return f"; did you mean {match!r}?" if match else "."
 
 
 def main(argv=None):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._suggest import closest_match
+from .._suggest import did_you_mean
 
 __all__ = ["DEFAULT_NA_VALUES", "DataError", "Table", "read_table", "split_columns"]
 
@@ -233,7 +233,8 @@ def split_columns(table, *, target, ids=(), drop=()):
             if name not in columns:
                 raise DataError(
                     f"{table.source} has no column {name!r} (given to {option})"
-                    f"{did_you_mean(name, columns)} Columns: {', '.join(columns)}."
+                    f"{did_you_mean(name, columns, clause=True) or '.'} Columns: "
+                    f"{', '.join(columns)}."
                 )
     for option, names in (("--id", ids), ("--drop", drop)):
         if target in names:
@@ -278,8 +279,3 @@ def check_numeric_cells(frame, source):
                 "has no preprocessing. Fix the cell, or retrain with "
                 "--preprocessing auto."
             )
-
-
-def did_you_mean(word, choices):
-    match = closest_match(word, choices)
-    return f"; did you mean {match!r}?" if match else "."

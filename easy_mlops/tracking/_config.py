@@ -11,7 +11,7 @@ message carries the key path and, for a file, the line.
 from collections.abc import Mapping
 from numbers import Real
 
-from .._suggest import closest_match
+from .._suggest import did_you_mean
 
 __all__ = ["TRACKING_DEFAULTS", "check_tracking_section", "resolve_tracking"]
 
@@ -67,8 +67,7 @@ def check_tracking_section(section, error, where=("tracking",)):
     for key, value in section.items():
         path, dotted = (*where, key), f"{name}.{key}"
         if key not in TRACKING_DEFAULTS:
-            match = closest_match(key, TRACKING_DEFAULTS)
-            hint = f"; did you mean {match!r}?" if match else "."
+            hint = did_you_mean(key, TRACKING_DEFAULTS, clause=True) or "."
             raise error(
                 path,
                 f"{dotted} is not a tracking setting{hint} Known keys: "

@@ -15,14 +15,15 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
-from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from .._sklearn_compat import BaseSearchCV, _num_samples
 from .._version import __version__
 from ..training import ModelTrainer
-from ..training.persistence._encoding import _json_value
 from ..training.persistence._versions import library_versions
+from ..training.result import to_json
+from ..training.settings import trainer_settings
+from ..training.trainer import final_trainer as trainer_ending
 
 #: Prefix of the tags easy_mlops sets on a run.
 TAG_PREFIX = "easy_mlops."
@@ -103,9 +104,7 @@ def final_trainer(model, *, fitted):
     """
     if not fitted and isinstance(model, BaseSearchCV):
         model = model.estimator
-    if isinstance(model, Pipeline):
-        model = model.steps[-1][1]
-    return model if isinstance(model, ModelTrainer) else None
+    return trainer_ending(model)
 
 
 def flavor(estimator, trainer):
@@ -118,7 +117,7 @@ def flavor(estimator, trainer):
 def settings_for(trainer):
     """The settings a trainer's fit was given, resolved when they resolve."""
     try:
-        return trainer._resolve_settings()
+        return trainer_settings(trainer)
     except (TypeError, ValueError):
         return {"config": trainer.config, **trainer.get_params(deep=False)}
 
@@ -128,7 +127,7 @@ def flatten(settings, prefix=""):
     params = {}
     for key, value in settings.items():
         name = f"{prefix}{key}"
-        value = _json_value(value)
+        value = to_json(value)
         if isinstance(value, dict) and value:
             params.update(flatten(value, f"{name}."))
         elif isinstance(value, (dict, list)):

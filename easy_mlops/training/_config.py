@@ -15,12 +15,10 @@ alone otherwise.
 # License: BSD 3 clause
 
 import copy
-import re
 from collections.abc import Mapping
 from numbers import Integral
 from pathlib import Path
 
-import yaml
 from numpy.random import RandomState
 
 from .._sklearn_compat import (
@@ -32,46 +30,19 @@ from .._sklearn_compat import (
     _NoneConstraint,
     make_constraint,
 )
-from .._suggest import closest_match
+from .._suggest import did_you_mean
+from .._yaml import ConfigError, read_document
 from . import registry
 from .comparison import is_comparison
 from .settings import CONSTRAINTS, DEFAULTS, SHARED_KEYS, resolve_settings
 
-__all__ = ["ConfigError", "describe_allowed", "load_config", "validate_config"]
-
-
-class ConfigError(ValueError):
-    """A config that cannot be used: what is wrong, where, and what is allowed.
-
-    Parameters
-    ----------
-    message : str
-        What is wrong and what is allowed.
-    key : str, default=None
-        Dotted path of the offending key, e.g. ``"training.test_size"``.
-    source : str, default=None
-        The file the config came from.
-    line : int, default=None
-        The line of ``source`` (1-based).
-
-    Examples
-    --------
-    >>> from easy_mlops.config import ConfigError
-    >>> str(ConfigError("bad", key="training.cv_folds", source="c.yaml", line=3))
-    'c.yaml, line 3: bad'
-    """
-
-    # The public home of the class, named in tracebacks and pickles.
-    __module__ = "easy_mlops.config"
-
-    def __init__(self, message, *, key=None, source=None, line=None):
-        self.key = key
-        self.source = None if source is None else str(source)
-        self.line = line
-        where = self.source
-        if where is not None and line is not None:
-            where = f"{where}, line {line}"
-        super().__init__(message if where is None else f"{where}: {message}")
+__all__ = [
+    "ConfigError",
+    "describe_allowed",
+    "load_config",
+    "read_document",
+    "validate_config",
+]
 
 
 def validate_config(config, *, sections=None):
@@ -163,59 +134,6 @@ def validate_document(data, source, lines, sections=None):
     return _Validator(source, lines, sections).validate(data)
 
 
-def read_document(path):
-    """Read a YAML config file once: its data and the line of each key path.
-
-    Parameters
-    ----------
-    path : pathlib.Path
-        The file.
-
-    Returns
-    -------
-    data : object
-        The document as written (None for an empty file).
-    lines : dict
-        Key path (a tuple of keys) to its line, for the messages.
-
-    Raises
-    ------
-    ConfigError
-        For what :func:`load_config` refuses in the YAML itself.
-    """
-    text = _read_text(path)
-    loader = None
-    try:
-        loader = _Loader(text)
-        node = loader.get_single_node()
-        if node is not None:
-            _check_node_graph(node, path)
-        lines = _key_lines(node, path, set()) if node is not None else {}
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.reader.ReaderError as exc:
-        # Raised for control characters: a config is printable text.
-        raise ConfigError(
-            f"invalid YAML: {exc.reason} (character U+{exc.character:04X}); a "
-            "config holds printable text only. Remove the character.",
-            source=path,
-            line=text.count("\n", 0, exc.position) + 1,
-        ) from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = " ".join(filter(None, [exc.context, exc.problem]))
-        raise ConfigError(
-            f"invalid YAML: {problem}",
-            source=path,
-            line=None if mark is None else mark.line + 1,
-        ) from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"invalid YAML: {exc}", source=path) from None
-    finally:
-        if loader is not None:
-            loader.dispose()
-    return data, lines
-
-
 def describe_allowed(key):
     """What a shared setting allows, in words, from its constraints.
 
@@ -263,180 +181,6 @@ def _describe(constraint):
         names = {str: "a string", Integral: "an int"}
         return [names.get(constraint.type, str(constraint))]
     return [str(constraint)]
-
-
-class _Loader(yaml.SafeLoader):
-    """Safe YAML loading that also reads ``1e-3`` as a float, as YAML 1.2 does,
-    and stops at a nesting deeper than a config needs.
-
-    The depth is counted while composing, so a file of ten thousand ``[`` is
-    refused after the first levels: PyYAML's scanner slows with every level
-    and its composer recurses once per level.
-    """
-
-    _depth = 0
-
-    def compose_node(self, parent, index):
-        self._depth += 1
-        try:
-            if self._depth > _MAX_DEPTH:
-                raise yaml.composer.ComposerError(
-                    None,
-                    None,
-                    f"the YAML is nested more than {_MAX_DEPTH} levels deep; a "
-                    "config needs far less",
-                    self.peek_event().start_mark,
-                )
-            return super().compose_node(parent, index)
-        finally:
-            self._depth -= 1
-
-
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
-)
-
-
-# Limits of a config file: far above any real config, far below what would
-# take long to load.  Aliases make a graph of nodes whose expansion may grow
-# exponentially (nine aliases of nine aliases of ...), so the expanded size
-# is counted, visiting each node once.
-_MAX_DEPTH = 50
-_MAX_VALUES = 100_000
-_MAX_INT_DIGITS = 100
-_INT_TAG = "tag:yaml.org,2002:int"
-
-
-def _read_text(path):
-    """The file as text; ConfigError, with the line, for non-UTF-8 bytes or NUL."""
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(
-            f"the file is not UTF-8 text: the byte {raw[exc.start]:#04x} cannot be "
-            "read. Save the config as UTF-8 text.",
-            source=path,
-            line=line,
-        ) from None
-    if "\x00" in text:
-        raise ConfigError(
-            "the file holds a NUL character (\\x00), so it is not a text file. "
-            "Save the config as plain text.",
-            source=path,
-            line=text.count("\n", 0, text.index("\x00")) + 1,
-        )
-    return text
-
-
-def _check_node_graph(root, source):
-    """Refuse before construction a document too deep, too large once its
-    aliases are expanded, referring to itself, or holding huge integers.
-
-    One depth-first pass over the composed nodes, each visited once.
-    """
-    size, depth, on_path = {}, {}, set()
-    stack = [(root, (), False)]
-    while stack:
-        node, keys, finished = stack.pop()
-        ident = id(node)
-        if finished:
-            children = [child for child, _ in _children(node, keys)]
-            size[ident] = 1 + sum(size[id(child)] for child in children)
-            depth[ident] = 1 + max((depth[id(child)] for child in children), default=0)
-            on_path.discard(ident)
-            if depth[ident] > _MAX_DEPTH:
-                problem = f"is nested more than {_MAX_DEPTH} levels deep"
-            elif size[ident] > _MAX_VALUES:
-                problem = (
-                    f"expands to more than {_MAX_VALUES} values through its "
-                    "aliases (*name)"
-                )
-            else:
-                continue
-            raise ConfigError(
-                f"the YAML {problem}; a config needs far less. Write the values "
-                "out, with fewer aliases and levels.",
-                source=source,
-                line=node.start_mark.line + 1,
-            )
-        if ident in size:
-            continue
-        if ident in on_path:
-            raise ConfigError(
-                "the YAML refers to itself through an alias (*name inside the "
-                "&name it names); a config cannot hold a loop.",
-                source=source,
-                line=node.start_mark.line + 1,
-            )
-        on_path.add(ident)
-        if (
-            isinstance(node, yaml.ScalarNode)
-            and node.tag == _INT_TAG
-            and len(node.value) > _MAX_INT_DIGITS
-        ):
-            where = ".".join(keys) or "the document"
-            raise ConfigError(
-                f"{where} is an integer of {len(node.value)} characters; no setting "
-                f"takes one of more than {_MAX_INT_DIGITS} digits. Check the value.",
-                key=".".join(keys) or None,
-                source=source,
-                line=node.start_mark.line + 1,
-            )
-        stack.append((node, keys, True))
-        stack.extend(
-            (child, child_keys, False)
-            for child, child_keys in _children(node, keys)
-            if id(child) not in size
-        )
-
-
-def _children(node, keys):
-    """The nodes under ``node``, each with the key path it sits at."""
-    if isinstance(node, yaml.SequenceNode):
-        return [(child, keys) for child in node.value]
-    if isinstance(node, yaml.MappingNode):
-        pairs = []
-        for key_node, value_node in node.value:
-            pairs.append((key_node, keys))
-            name = key_node.value if isinstance(key_node, yaml.ScalarNode) else "?"
-            pairs.append((value_node, (*keys, name)))
-        return pairs
-    return []
-
-
-def _key_lines(node, source, seen, prefix=()):
-    """Map each key path to its line; a repeated key is an error.
-
-    PyYAML keeps the last of repeated keys silently, which hides mistakes.
-    A mapping reached through an alias is walked under each path that uses
-    it, so that its keys' errors name their line there too; ``seen`` holds
-    the mappings on the current path, which stops a loop (already refused,
-    as is an oversized expansion, by ``_check_node_graph``).
-    """
-    lines = {}
-    if isinstance(node, yaml.MappingNode) and id(node) not in seen:
-        seen.add(id(node))
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                continue
-            path = (*prefix, key_node.value)
-            line = key_node.start_mark.line + 1
-            if path in lines:
-                raise ConfigError(
-                    f"{'.'.join(path)} is given twice (lines {lines[path]} and "
-                    f"{line}); keep one.",
-                    key=".".join(path),
-                    source=source,
-                    line=line,
-                )
-            lines[path] = line
-            lines.update(_key_lines(value_node, source, seen, path))
-        seen.discard(id(node))
-    return lines
 
 
 #: Top-level keys that make a mapping a whole MLOps config rather than a bare
@@ -510,7 +254,7 @@ class _Validator:
             raise self.error(
                 path("backend"),
                 f"training.backend must be one of {_listing(available)}; got "
-                f"{backend_name!r}{_did_you_mean(backend_name, available)}",
+                f"{backend_name!r}{did_you_mean(backend_name, available, clause=True)}",
                 key="training.backend",
             )
         backend_cls = registry.get_backend(backend_name)
@@ -534,7 +278,7 @@ class _Validator:
                 path("model_type"),
                 f"training.model_type must be one of {_listing(sorted(catalogue))} "
                 f"for backend {backend_name!r}, a list of them or 'compare'; got "
-                f"{model_type!r}{_did_you_mean(model_type, catalogue)}",
+                f"{model_type!r}{did_you_mean(model_type, catalogue, clause=True)}",
                 key="training.model_type",
             )
         training = copy.deepcopy(dict(section))
@@ -570,7 +314,7 @@ class _Validator:
                 f"{message}; it is a key of backends {_listing(owners)}: set "
                 "training.backend to one of them"
             )
-        hint = _did_you_mean(key, allowed) or "."
+        hint = did_you_mean(key, allowed, clause=True) or "."
         return f"{message}{hint} Known keys: {', '.join(allowed)}."
 
 
@@ -587,8 +331,3 @@ def _backend_keys():
 
 def _listing(names):
     return ", ".join(repr(name) for name in names)
-
-
-def _did_you_mean(word, choices):
-    match = closest_match(word, choices)
-    return f"; did you mean {match!r}?" if match else ""

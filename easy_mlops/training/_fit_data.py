@@ -13,42 +13,37 @@ from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
-from sklearn.utils.validation import check_array, column_or_1d
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    column_or_1d,
+    validate_data,
+)
 
+from .._sklearn_compat import _num_samples
 from .exceptions import EasyMLOpsWarning
 from .preprocessing import (
     duplicate_columns,
     identifier_columns,
     is_dataframe,
     non_numeric_columns,
+    resolve_preprocessing,
 )
+from .validation import check_sample_weight, check_target_values
 
 __all__ = [
     "check_array_params",
     "check_numeric_columns",
     "check_target_array",
     "check_unique_columns",
+    "fitted_state",
+    "validate_fit_data",
+    "validate_predict_data",
     "fitted_state_transaction",
     "plain_target",
-    "predict_proba_available",
     "select_columns",
     "warn_identifier_columns",
 ]
-
-
-def predict_proba_available(trainer):
-    """Whether ``predict_proba`` can answer, so that ``hasattr`` tells the truth."""
-    if trainer.__sklearn_is_fitted__():
-        return trainer.problem_type_ == "classification" and (
-            trainer.backend_.has_predict_proba(trainer.training_result_.model)
-        )
-    try:
-        backend = trainer._make_backend()
-    except (TypeError, ValueError):
-        return False
-    return "classification" in backend._candidate_problem_types() and (
-        backend.has_predict_proba()
-    )
 
 
 def check_array_params(backend, preprocessing=None):
@@ -160,6 +155,28 @@ def _is_fitted_attribute(name):
     return name.endswith("_") and not name.startswith("__")
 
 
+def fitted_state(result, backend):
+    """The fitted attributes of a trainer whose run is ``result``.
+
+    The one recipe for them: ``fit``, the callbacks' reconstruction of one
+    fold's model and the loaders all use it.
+
+    Returns
+    -------
+    state : dict
+        ``training_result_``, ``problem_type_``, ``backend_`` and, for
+        classification, ``classes_``.
+    """
+    state = {
+        "training_result_": result,
+        "problem_type_": result.problem_type,
+        "backend_": backend,
+    }
+    if result.problem_type == "classification":
+        state["classes_"] = result.classes
+    return state
+
+
 @contextmanager
 def fitted_state_transaction(estimator):
     """Start fit from a clean slate; on failure put the old fitted state back.
@@ -178,3 +195,78 @@ def fitted_state_transaction(estimator):
             del state[name]
         state.update(saved)
         raise
+
+
+def validate_fit_data(trainer, backend, X, y, sample_weight):
+    """Check the data of a fit and prepare it for ``backend``.
+
+    Returns
+    -------
+    X, y, sample_weight : validated
+    preprocessing : Preprocessing or None
+        What runs in front of the estimator, decided from the setting and X.
+    """
+    if y is None:
+        # Leave the wording to scikit-learn, which tests for it.
+        validate_data(trainer, X, y)
+    try:
+        n_rows_X, n_rows_y = _num_samples(X), _num_samples(y)
+    except TypeError as exc:
+        raise TypeError(f"X and y must be array-like: {exc}") from None
+    if n_rows_X != n_rows_y:
+        raise ValueError(
+            f"X has {n_rows_X} rows but y has {n_rows_y}; they must have the "
+            "same number of rows (one target value per row of X)."
+        )
+    check_target_values(y)
+    check_unique_columns(X)
+    preprocessing = resolve_preprocessing(
+        backend.config["preprocessing"],
+        X,
+        accepts_raw_input=not backend.validates_input,
+        allow_nan=backend.validates_input and backend.input_tags.allow_nan,
+    )
+    if preprocessing is not None and is_dataframe(X):
+        # The pipeline takes the raw table; only its columns are recorded.
+        validate_data(trainer, X, skip_check_array=True)
+        y = check_target_array(y)
+    elif backend.validates_input:
+        if preprocessing is None:
+            check_numeric_columns(X, backend)
+        try:
+            X, y = validate_data(
+                trainer, X, y, **check_array_params(backend, preprocessing)
+            )
+        except ValueError as exc:
+            if "Input X contains NaN" not in str(exc):
+                raise
+            raise ValueError(
+                f"model_type {backend.config['model_type']!r} of backend "
+                f"{backend.name!r} cannot take missing values. {exc}"
+            ) from None
+    else:
+        # Other frameworks take X as given; only its shape is recorded.
+        validate_data(trainer, X, skip_check_array=True)
+        y = check_target_array(y)
+    return X, y, check_sample_weight(sample_weight, y), preprocessing
+
+
+def validate_predict_data(trainer, X):
+    """``X`` checked against what a fitted ``trainer`` was trained on, ready
+    for its model (columns matched by name where they have names)."""
+    check_is_fitted(trainer)
+    backend = trainer.backend_
+    names = getattr(trainer, "feature_names_in_", None)
+    if backend.preprocessing is not None and names is not None:
+        return select_columns(X, names)
+    if names is not None and is_dataframe(X):
+        # The same columns in another order are matched by name; any other
+        # difference is scikit-learn's feature-names error.
+        if sorted(map(str, X.columns)) == sorted(map(str, names)):
+            X = select_columns(X, names)
+    if not backend.validates_input:
+        validate_data(trainer, X, reset=False, skip_check_array=True)
+        return X
+    return validate_data(
+        trainer, X, reset=False, **check_array_params(backend, backend.preprocessing)
+    )

@@ -26,6 +26,7 @@ from sklearn.utils.parallel import Parallel, delayed
 from .._sklearn_compat import _safe_indexing
 from .callbacks import end_group_tasks, job_task, job_tasks
 from .progress import notify
+from .steps import score_fitted
 
 __all__ = ["FitOutcome", "run_fits"]
 
@@ -135,7 +136,8 @@ def _fit_job(backend, X, y, sample_weight, role, train, test, problem_type, task
                         np.unique(y_fit) if problem_type == "classification" else None
                     )
                     start = time.perf_counter()
-                    outcome.score = backend._score_model(
+                    outcome.score = score_fitted(
+                        backend,
                         outcome.model,
                         *_subset(X, y, sample_weight, test),
                         problem_type=problem_type,

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._fit_data import plain_target
 from .label_encoding import unwrap
+from .steps import resolve_problem_type
 from .validation import check_target_values
 
 __all__ = []
@@ -92,7 +93,7 @@ class LegacyAPIMixin:
         backend = self._make_backend()
         if categorical and backend.config["problem_type"] == "auto":
             return "classification"
-        return backend._resolve_problem_type(column_or_1d(y))[0]
+        return resolve_problem_type(backend, column_or_1d(y))[0]
 
     def select_model(self, problem_type, model_type):
         """The unfitted estimator the catalogue maps to.

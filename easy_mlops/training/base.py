@@ -3,80 +3,72 @@
 sklearn.metrics and sklearn.model_selection are imported where they are used,
 so that ``import easy_mlops`` costs little more than ``import sklearn.base``.
 
-``BaseTrainingBackend`` is the contract; its one required method is ``train``.
-``EstimatorBackend`` implements ``train`` as the full flow (problem type,
-hold-out, fits, evaluation, cross-validation, refit) around one hook,
-``build_estimator``, so a backend for any scikit-learn compatible estimator is
-a few lines.
+``BaseTrainingBackend`` is the contract: what the trainer, persistence and
+the callbacks call, the default hooks a backend's own ``train`` may use, and
+the capabilities a backend declares.  Its one required method is ``train``.
+The training flow itself (problem type, hold-out, fits, evaluation,
+cross-validation, comparison, refit, the run record) lives in
+:mod:`easy_mlops.training.flow`, which ``EstimatorBackend`` runs around one
+hook, ``build_estimator``; its steps are functions of a backend's hooks in
+:mod:`easy_mlops.training.steps`.
 """
 
 # License: BSD 3 clause
 
 import warnings
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, NamedTuple
+from typing import ClassVar
 
 import joblib
-import numpy as np
 from sklearn.utils import InputTags
-from sklearn.utils.multiclass import check_classification_targets
 
 from .._suggest import did_you_mean
 from ._fit_runner import run_fits
-from ._splitting import feasible_folds, holdout_impossible
-from .exceptions import ProblemTypeWarning, SmallDataWarning
-from .metrics import DEFAULT_SCORING, compute_metrics, default_score
+from ._splitting import holdout_impossible
+from .exceptions import SmallDataWarning
+from .metrics import compute_metrics
 from .problem_type import PROBLEM_TYPES, infer_problem_type
+from .result import CrossValidationResult, DataSplit, RunInputs
+from .steps import collect_cv, cv_folds, holdout_outputs, scoring_name
 
-__all__ = ["HOOKS", "BaseTrainingBackend", "CrossValidationResult", "DataSplit"]
+# DataSplit and CrossValidationResult are records (result.py); importable from
+# here too, where backends written for 0.4 import them.
+__all__ = [
+    "FLOW_HOOKS",
+    "HOOKS",
+    "BaseTrainingBackend",
+    "CrossValidationResult",
+    "DataSplit",
+]
 
-#: The methods a backend may override: the whole contract, in one place.
-#: Each keeps the signature given here; every other method is the flow's own.
-#: ``train`` is the one a backend must write (``EstimatorBackend`` writes it
-#: around ``build_estimator``).
+#: The contract: what ModelTrainer, persistence and the callbacks call on a
+#: backend, each with its signature.  ``train`` is the one a backend must
+#: write (``EstimatorBackend`` writes it around ``build_estimator``).
 HOOKS = {
     "train": "(X, y, sample_weight=None)",
     "check_backend_config": "()",
     "supported_problem_types": "()",
-    "accepts_sample_weight": "(problem_type)",
-    "detect_problem_type": "(y)",
-    "split_data": "(X, y, sample_weight=None, *, problem_type)",
-    "fit_model": "(X, y, sample_weight=None, *, problem_type)",
-    "evaluate": "(model, X, y, sample_weight=None, *, problem_type)",
-    "cross_validate": "(X, y, sample_weight=None, *, problem_type)",
     "predict": "(model, X)",
     "has_predict_proba": "(model=None)",
     "predict_proba": "(model, X)",
-    "scoring_estimator": "(model, *, problem_type, classes=None)",
     "model_name": "(model)",
     "save_model": "(model, path)",
     "load_model": "(path)",
     "input_tags": None,  # a property
 }
 
-
-class DataSplit(NamedTuple):
-    """A hold-out split; the ``*_test`` members are None when there is none."""
-
-    X_train: Any
-    X_test: Any
-    y_train: Any
-    y_test: Any
-    sample_weight_train: Any = None
-    sample_weight_test: Any = None
-    note: str | None = None
-
-
-@dataclass
-class CrossValidationResult:
-    """Per-fold scores of a cross-validation (NaN where a fold failed)."""
-
-    scores: list = field(default_factory=list)
-    errors: list = field(default_factory=list)
-    scoring: str = ""
-    note: str | None = None
-    extra_metrics: dict = field(default_factory=dict)
+#: The steps of the training flow that a backend may replace: the flow
+#: (:mod:`easy_mlops.training.flow`) calls them, and a backend that writes its
+#: own ``train`` may use their defaults.  Every other method is the flow's own.
+FLOW_HOOKS = {
+    "accepts_sample_weight": "(problem_type)",
+    "detect_problem_type": "(y)",
+    "split_data": "(X, y, sample_weight=None, *, problem_type)",
+    "fit_model": "(X, y, sample_weight=None, *, problem_type)",
+    "evaluate": "(model, X, y, sample_weight=None, *, problem_type)",
+    "cross_validate": "(X, y, sample_weight=None, *, problem_type)",
+    "scoring_estimator": "(model, *, problem_type, classes=None)",
+}
 
 
 class BaseTrainingBackend(ABC):
@@ -131,9 +123,40 @@ class BaseTrainingBackend(ABC):
     def __init__(self, config):
         self.config = dict(config)
         #: The :class:`~easy_mlops.training.preprocessing.Preprocessing` every
-        #: fit puts in front of the estimator, or None; ModelTrainer sets it
-        #: from the ``preprocessing`` setting and the data before ``train``.
+        #: fit puts in front of the estimator, or None; given by
+        #: :meth:`configured`.
         self.preprocessing = None
+        #: What the trainer knows of the data (:class:`RunInputs`), for the
+        #: run record; given by :meth:`configured`.
+        self.inputs = RunInputs()
+
+    @classmethod
+    def configured(cls, config, *, preprocessing=None, inputs=None):
+        """A backend for ``config`` with its preprocessing and data facts.
+
+        How ModelTrainer builds the backend of a fit, once the data has been
+        checked, and how a saved model's backend is rebuilt: the
+        preprocessing that runs in front of every fit is given here, with
+        the facts the run record names (target, column names).  A subclass
+        keeps the one-argument constructor.
+
+        Parameters
+        ----------
+        config : mapping
+            The resolved training config.
+        preprocessing : Preprocessing or None, default=None
+            What runs in front of the estimator.
+        inputs : RunInputs or None, default=None
+            What the trainer knows of the data.
+
+        Returns
+        -------
+        backend : BaseTrainingBackend
+        """
+        backend = cls(config)
+        backend.preprocessing = preprocessing
+        backend.inputs = RunInputs() if inputs is None else inputs
+        return backend
 
     @abstractmethod
     def train(self, X, y, sample_weight=None):
@@ -230,11 +253,6 @@ class BaseTrainingBackend(ABC):
         """The problem types this backend, as configured, can train for."""
         return PROBLEM_TYPES
 
-    def _candidate_problem_types(self):
-        """The problem types a fit may end up with: the requested one, if any."""
-        requested = self.config["problem_type"]
-        return (requested,) if requested != "auto" else self.supported_problem_types()
-
     @property
     def input_tags(self):
         """scikit-learn input tags of the models this backend trains.
@@ -283,29 +301,12 @@ class BaseTrainingBackend(ABC):
 
         Classifiers with ``predict_proba`` also get ROC AUC and log loss.
         """
-        outputs = self._holdout_outputs(model, X, problem_type=problem_type)
-        # Kept for this run's record (and the report), so predicting once.
-        self._last_holdout_outputs = outputs
-        y_pred, y_proba, classes = outputs
+        y_pred, y_proba, classes = holdout_outputs(
+            self, model, X, problem_type=problem_type
+        )
         return compute_metrics(
             problem_type, y, y_pred, sample_weight, y_proba=y_proba, classes=classes
         )
-
-    def _holdout_outputs(self, model, X, *, problem_type):
-        """``(y_pred, y_proba, classes)`` of a fitted model on ``X``.
-
-        ``y_proba`` and ``classes`` are None unless the model is a classifier
-        with ``predict_proba`` and known ``classes_``.
-        """
-        y_pred = np.asarray(self.predict(model, X))
-        classes = getattr(model, "classes_", None)
-        if (
-            problem_type != "classification"
-            or classes is None
-            or not self.has_predict_proba(model)
-        ):
-            return y_pred, None, None
-        return y_pred, np.asarray(self.predict_proba(model, X)), np.asarray(classes)
 
     def cross_validate(self, X, y, sample_weight=None, *, problem_type):
         """Score fresh models on shuffled (stratified) folds.
@@ -314,9 +315,10 @@ class BaseTrainingBackend(ABC):
         scores NaN and its error is kept.  Returns a
         :class:`CrossValidationResult`.
         """
-        folds, note = self._cv_folds(y, problem_type=problem_type)
+        folds, note = cv_folds(self.config, y, problem_type=problem_type)
         jobs = [("fold", X, y, sample_weight, train, test) for train, test in folds]
-        return self._collect_cv(self._run_fits(jobs, problem_type), note, problem_type)
+        outcomes = run_fits(self, jobs, problem_type)
+        return collect_cv(outcomes, note, scoring_name(self.config, problem_type))
 
     def fit_model(self, X, y, sample_weight=None, *, problem_type):
         """Build and fit a fresh model; needed by the default ``cross_validate``."""
@@ -359,147 +361,3 @@ class BaseTrainingBackend(ABC):
     def load_model(self, path):
         """Read a model written by :meth:`save_model`."""
         return joblib.load(path)
-
-    # -- helpers shared by the flows ----------------------------------------
-
-    def _resolve_problem_type(self, y):
-        """The problem type to train for, and why.
-
-        An explicit ``problem_type`` wins; then a ``model_type`` that supports
-        only one problem type; then :meth:`detect_problem_type`.
-        """
-        requested = self.config["problem_type"]
-        if requested != "auto":
-            return requested, f"problem_type={requested!r} was given"
-        supported = self.supported_problem_types()
-        if len(supported) == 1:
-            return supported[0], (
-                f"model_type {self.config['model_type']!r} does {supported[0]} only"
-            )
-        if not self.own_problem_type_detection:
-            decision = infer_problem_type(
-                y, test_size=self.config["test_size"], cv_folds=self.config["cv_folds"]
-            )
-            if decision.close_call:
-                chosen = decision.problem_type
-                other, doubt = (
-                    ("regression", "a quantity")
-                    if chosen == "classification"
-                    else ("classification", "class labels")
-                )
-                warnings.warn(
-                    f'Detected problem_type="{chosen}" from {decision.reason}. '
-                    f'Set problem_type="{other}" '
-                    f"(--problem-type {other} on the command line) if the target "
-                    f'is {doubt}, or problem_type="{chosen}" to keep this '
-                    "choice without this warning.",
-                    ProblemTypeWarning,
-                    stacklevel=3,
-                )
-            return decision.problem_type, decision.reason
-        problem_type = self.detect_problem_type(y)
-        if problem_type not in PROBLEM_TYPES:
-            raise ValueError(
-                f"{type(self).__name__}.detect_problem_type must return one of "
-                f"{PROBLEM_TYPES}. Got {problem_type!r} instead."
-            )
-        return problem_type, f"chosen by {type(self).__name__}.detect_problem_type"
-
-    def _check_target(self, y, problem_type):
-        """Check ``y`` suits the problem type; return the classes or None."""
-        if problem_type == "regression":
-            if y.dtype.kind not in "iufb":
-                try:
-                    y.astype(np.float64)
-                except (TypeError, ValueError):
-                    raise ValueError(
-                        "problem_type is 'regression' but y holds non-numeric "
-                        f"values such as {y[0]!r}. Use problem_type='classification' "
-                        "or 'auto' for labels."
-                    ) from None
-            return None
-        check_classification_targets(y)
-        classes = np.unique(y)
-        if classes.shape[0] < 2:
-            raise ValueError(
-                f"y contains only one class ({classes[0]!r}); a classifier needs "
-                "at least two. Check the target column, or set "
-                "problem_type='regression' if it is a numeric quantity."
-            )
-        # With more distinct labels than half the rows, labels have fewer than
-        # two rows on average: nothing to learn or evaluate, and a model that
-        # grows with the labels.  Up to 20 classes pass, for tiny examples.
-        n_rows = y.shape[0]
-        if classes.shape[0] > max(n_rows / 2, 20):
-            raise ValueError(
-                f"y has {classes.shape[0]} distinct labels in {n_rows} rows, more "
-                "than half the number of rows: fewer than two rows per label, too "
-                "few to learn or evaluate a classifier. Is the target an ID column? "
-                "Choose another target column, or set problem_type='regression' if "
-                "it is a numeric quantity."
-            )
-        return classes
-
-    def _cv_folds(self, y, *, problem_type):
-        """The (train, test) index pairs of the cross-validation, and a note.
-
-        The number of folds is reduced, or cross-validation skipped, when the
-        data is too small; the note says so (and a SmallDataWarning is raised).
-        """
-        n_folds = self.config["cv_folds"]
-        if n_folds <= 1:
-            return [], None
-        n_splits, note = feasible_folds(y, n_folds, problem_type)
-        if note is not None:
-            warnings.warn(note, SmallDataWarning, stacklevel=2)
-        if n_splits < 2:
-            return [], note
-        from sklearn.model_selection import KFold, StratifiedKFold
-
-        cv_class = StratifiedKFold if problem_type == "classification" else KFold
-        cv = cv_class(n_splits, shuffle=True, random_state=self.config["random_state"])
-        return list(cv.split(np.zeros((y.shape[0], 1)), y)), note
-
-    def _score_model(
-        self, model, X, y, sample_weight=None, *, problem_type, classes=None
-    ):
-        """The cross-validation score of a fitted model (``scoring`` key).
-
-        ``classes`` are the labels the model was trained on (classification).
-        """
-        scoring = self.config.get("scoring")
-        if scoring is None:
-            return default_score(problem_type, y, self.predict(model, X), sample_weight)
-        from sklearn.metrics import get_scorer
-
-        scorer = get_scorer(scoring) if isinstance(scoring, str) else scoring
-        kwargs = {}
-        if sample_weight is not None:
-            kwargs["sample_weight"] = sample_weight
-        scored = self.scoring_estimator(
-            model, problem_type=problem_type, classes=classes
-        )
-        return float(scorer(scored, X, y, **kwargs))
-
-    def _scoring_name(self, problem_type):
-        """Name of the cross-validation score, for the training record."""
-        scoring = self.config.get("scoring")
-        if scoring is None:
-            return DEFAULT_SCORING[problem_type]
-        return scoring if isinstance(scoring, str) else _callable_name(scoring)
-
-    def _run_fits(self, jobs, problem_type):
-        """Run fit jobs in parallel (see :mod:`easy_mlops.training._fit_runner`)."""
-        return run_fits(self, jobs, problem_type)
-
-    def _collect_cv(self, outcomes, note, problem_type):
-        return CrossValidationResult(
-            scores=[o.score for o in outcomes if o.role == "fold"],
-            errors=[o.error for o in outcomes if o.role == "fold" and o.error],
-            scoring=self._scoring_name(problem_type),
-            note=note,
-        )
-
-
-def _callable_name(func):
-    return getattr(func, "__qualname__", None) or type(func).__name__

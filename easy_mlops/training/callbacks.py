@@ -35,6 +35,9 @@ from typing import Any, NamedTuple
 import numpy as np
 import sklearn
 
+from ._fit_data import fitted_state
+from .steps import scoring_name
+
 __all__ = ["CALLBACKS_AVAILABLE", "fold_score"]
 
 #: The first scikit-learn release with the callback API.
@@ -319,17 +322,10 @@ def _fitted_attributes(task, outcome, y):
         model_type=backend.config["model_type"],
         n_train=int(y.shape[0]),
         cv_scores=[outcome.score] if task.scored else [],
-        scoring=backend._scoring_name(problem_type) if task.scored else "",
+        scoring=scoring_name(backend.config, problem_type) if task.scored else "",
         classes=classes,
     )
-    state = {
-        "training_result_": result,
-        "problem_type_": problem_type,
-        "backend_": backend,
-    }
-    if classes is not None:
-        state["classes_"] = classes
-    return state
+    return fitted_state(result, backend)
 
 
 def fold_score(estimator, X, y):

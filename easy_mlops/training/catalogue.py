@@ -3,11 +3,12 @@
 # License: BSD 3 clause
 
 import importlib
+import inspect
 from dataclasses import dataclass, field
 
 from .problem_type import PROBLEM_TYPES
 
-__all__ = ["ModelSpec"]
+__all__ = ["ModelSpec", "check_model_params", "takes_any_keyword"]
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,37 @@ class ModelSpec:
                 f"not installed. Install it with: {hint}"
             ) from exc
         return getattr(module, class_name)
+
+
+def check_model_params(model_params):
+    """Refuse ``model_params`` that is not a mapping (None is no parameters).
+
+    Examples
+    --------
+    >>> from easy_mlops.training.catalogue import check_model_params
+    >>> check_model_params({"n_estimators": 10})
+    >>> check_model_params([("n_estimators", 10)])
+    Traceback (most recent call last):
+    ...
+    TypeError: model_params must be a mapping of estimator parameters. Got list...
+    """
+    if model_params is not None and not hasattr(model_params, "items"):
+        raise TypeError(
+            "model_params must be a mapping of estimator parameters. Got "
+            f"{type(model_params).__name__} instead."
+        )
+
+
+def takes_any_keyword(estimator_class):
+    """Whether the constructor takes ``**kwargs`` (LightGBM, XGBoost), so
+    names beyond ``get_params`` (aliases) are accepted.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import Ridge
+    >>> from easy_mlops.training.catalogue import takes_any_keyword
+    >>> takes_any_keyword(Ridge)
+    False
+    """
+    parameters = inspect.signature(estimator_class.__init__).parameters.values()
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)

@@ -12,13 +12,19 @@ model would be.  ``training_result_.leaderboard`` lists them all.
 # License: BSD 3 clause
 
 import importlib.util
-import time
+import inspect
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from .._suggest import closest_match
+from .._suggest import did_you_mean
+from ._fit_runner import run_fits
+from .catalogue import check_model_params, takes_any_keyword
+from .result import CrossValidationResult
+from .steps import cv_folds, scoring_name
 
-__all__ = ["COMPARE", "check_candidates", "is_comparison", "train_comparison"]
+__all__ = ["COMPARE", "Compared", "Comparison", "check_candidates", "is_comparison"]
 
 #: The ``model_type`` that compares every suitable catalogue entry.
 COMPARE = "compare"
@@ -60,11 +66,9 @@ def check_candidates(backend):
         )
     for entry in entries:
         if not isinstance(entry, str) or entry not in catalogue:
-            match = closest_match(str(entry), catalogue)
-            hint = f" Did you mean {match!r}?" if match else ""
             raise ValueError(
                 f"Unknown model_type {entry!r} in the list for backend "
-                f"{backend.name!r}.{hint} Valid model types: "
+                f"{backend.name!r}.{did_you_mean(entry, catalogue)} Valid model types: "
                 f"{', '.join(sorted(catalogue))}."
             )
 
@@ -96,17 +100,15 @@ def candidate_entries(backend, problem_type=None):
 
 def accepted_params(spec, model_params):
     """The parameters of ``model_params`` an entry's estimators take."""
-    import inspect
-
     accepted = {}
     for kind in spec.problem_types:
         try:
             estimator_class = spec.estimator_class(kind)
         except ImportError:
             continue
-        parameters = inspect.signature(estimator_class.__init__).parameters
-        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        if takes_any_keyword(estimator_class):
             return dict(model_params)
+        parameters = inspect.signature(estimator_class.__init__).parameters
         accepted.update(
             {name: value for name, value in model_params.items() if name in parameters}
         )
@@ -115,12 +117,8 @@ def accepted_params(spec, model_params):
 
 def check_shared_params(backend):
     """Refuse ``model_params`` that no candidate of a comparison takes."""
+    check_model_params(backend.config.get("model_params"))
     model_params = backend.config.get("model_params") or {}
-    if not hasattr(model_params, "items"):
-        raise TypeError(
-            "model_params must be a mapping of estimator parameters. Got "
-            f"{type(model_params).__name__} instead."
-        )
     entries, _ = candidate_entries(backend)
     used = set()
     for entry in entries:
@@ -142,77 +140,119 @@ def _installed(spec, problem_type):
     return True
 
 
-def train_comparison(backend, X, y, sample_weight=None):
-    """Compare the candidates of ``backend`` and train the best one.
+@dataclass
+class Compared:
+    """What a comparison hands the flow's final step.
+
+    Attributes
+    ----------
+    winner : EstimatorBackend
+        The best candidate's backend, to evaluate on the hold-out and refit.
+    cv : CrossValidationResult
+        The winner's folds, already scored.
+    leaderboard : list of dict
+        Every candidate, best first (see ``TrainingRunResult.leaderboard``).
+    warnings : list of str
+        The warnings raised by the candidates' folds.
+    """
+
+    winner: Any
+    cv: CrossValidationResult
+    leaderboard: list
+    warnings: list
+
+
+class Comparison:
+    """Several catalogue entries of one backend, scored on the same folds.
 
     Parameters
     ----------
     backend : EstimatorBackend
         Configured with a list of entries or ``"compare"``.
-    X, y, sample_weight
-        The validated training data.
-
-    Returns
-    -------
-    result : TrainingRunResult
-        The best candidate's run, with the comparison's folds, its
-        ``leaderboard`` and ``model_type`` set to the winner.
     """
-    from .metrics import summarize_cv
 
-    start = time.perf_counter()
-    problem_type, reason = backend._resolve_problem_type(y)
-    entries, skipped = candidate_entries(backend, problem_type)
-    if not entries:
-        raise ValueError(
-            f"No model_type to compare for {problem_type}: "
-            + "; ".join(f"{name} {why}" for name, why in skipped.items())
-            + ". Install one, or list model types that do "
-            f"{problem_type}."
+    def __init__(self, backend):
+        self.backend = backend
+
+    def candidates(self, problem_type=None):
+        """One backend per entry to compare (see :func:`candidate_entries`),
+        for ``problem_type`` or else the requested one, if any."""
+        if problem_type is None and self.backend.config["problem_type"] != "auto":
+            problem_type = self.backend.config["problem_type"]
+        entries, _ = candidate_entries(self.backend, problem_type)
+        return [self.backend.for_model_type(entry) for entry in entries]
+
+    def check_entries(self):
+        """Check the entries (see :func:`check_candidates`)."""
+        check_candidates(self.backend)
+
+    def check(self):
+        """Check the entries and ``model_params``, then each candidate's config."""
+        check_candidates(self.backend)
+        check_shared_params(self.backend)
+        for candidate in self.candidates():
+            candidate.check_config()
+
+    def run(self, X, y, sample_weight, problem_type):
+        """Score every candidate on the same folds, in one parallel batch.
+
+        Returns
+        -------
+        compared : Compared
+            The winner, its folds, the leaderboard and the folds' warnings.
+        """
+        backend = self.backend
+        entries, skipped = candidate_entries(backend, problem_type)
+        if not entries:
+            raise ValueError(
+                f"No model_type to compare for {problem_type}: "
+                + "; ".join(f"{name} {why}" for name, why in skipped.items())
+                + ". Install one, or list model types that do "
+                f"{problem_type}."
+            )
+        candidates = [backend.for_model_type(name) for name in entries]
+        folds, note = cv_folds(backend.config, y, problem_type=problem_type)
+        if not folds:
+            raise ValueError(
+                "Comparing models needs cross-validation, and "
+                + (note or f"cv_folds={backend.config['cv_folds']} turns it off")
+                + ". Set cv_folds to 2 or more, or use more rows, or give one "
+                "model_type."
+            )
+        jobs = [
+            ("fold", X, y, sample_weight, train, test, candidate)
+            for candidate in candidates
+            for train, test in folds
+        ]
+        outcomes = run_fits(backend, jobs, problem_type)
+        board = _leaderboard(candidates, outcomes, skipped, problem_type)
+        ranked = [row for row in board if row["error"] is None]
+        if not ranked:
+            raise ValueError(
+                "Every model_type of the comparison failed: "
+                + "; ".join(f"{row['model_type']}: {row['error']}" for row in board)
+            )
+        best = ranked[0]
+        cv = CrossValidationResult(
+            scores=list(best["cv_scores"]),
+            errors=[
+                o.error
+                for o in outcomes
+                if o.model_type == best["model_type"] and o.error
+            ],
+            scoring=scoring_name(backend.config, problem_type),
+            note=note,
         )
-    candidates = [backend.for_model_type(name) for name in entries]
-    backend._check_target(y, problem_type)
-    folds, note = backend._cv_folds(y, problem_type=problem_type)
-    if not folds:
-        raise ValueError(
-            "Comparing models needs cross-validation, and "
-            + (note or f"cv_folds={backend.config['cv_folds']} turns it off")
-            + ". Set cv_folds to 2 or more, or use more rows, or give one "
-            "model_type."
+        return Compared(
+            winner=backend.for_model_type(best["model_type"]),
+            cv=cv,
+            leaderboard=board,
+            warnings=[
+                f"{o.role} of {o.model_type}: {c.__name__}: {m}"
+                for o in outcomes
+                for c, m in o.warnings
+            ],
         )
-    jobs = [
-        ("fold", X, y, sample_weight, train, test, candidate)
-        for candidate in candidates
-        for train, test in folds
-    ]
-    outcomes = backend._run_fits(jobs, problem_type)
-    board = _leaderboard(candidates, outcomes, skipped, problem_type)
-    ranked = [row for row in board if row["error"] is None]
-    if not ranked:
-        raise ValueError(
-            "Every model_type of the comparison failed: "
-            + "; ".join(f"{row['model_type']}: {row['error']}" for row in board)
-        )
-    best = ranked[0]["model_type"]
-    winner = backend.for_model_type(best)
-    # The winner's folds are scored already: the final run adds the hold-out
-    # fit and the refit only, for the problem type decided above.
-    winner.config.update(cv_folds=0, problem_type=problem_type)
-    result = winner.train(X, y, sample_weight)
-    scores = next(row["cv_scores"] for row in board if row["model_type"] == best)
-    result.metrics.update(summarize_cv(scores))
-    result.cv_scores = list(scores)
-    result.scoring = backend._scoring_name(problem_type)
-    result.problem_type_reason = reason
-    result.leaderboard = board
-    result.skipped = [n for n in result.skipped if n] + ([note] if note else [])
-    result.warnings = [
-        f"{o.role} of {o.model_type}: {c.__name__}: {m}"
-        for o in outcomes
-        for c, m in o.warnings
-    ] + result.warnings
-    result.fit_seconds = time.perf_counter() - start
-    return result
 
 
 def _estimator_name(candidate, problem_type):

@@ -1,31 +1,38 @@
 """``EstimatorBackend``: the whole training flow around one estimator.
 
-``train`` resolves the problem type, splits off the hold-out, runs the
-hold-out fit, the cross-validation folds and the refit as one parallel batch
-(:mod:`easy_mlops.training._fit_runner`), and evaluates.  A subclass gives
-the estimator: a ``model_types`` catalogue of
+``train`` runs :class:`~easy_mlops.training.flow.TrainingFlow`.  A subclass
+gives the estimator: a ``model_types`` catalogue of
 :class:`~easy_mlops.training.catalogue.ModelSpec` or a ``build_estimator``.
 """
 
 # License: BSD 3 clause
 
 import inspect
-import time
 from functools import cached_property
 from typing import ClassVar
 
 from sklearn.utils import get_tags
 
 from .._suggest import did_you_mean
-from . import comparison
 from .base import BaseTrainingBackend
 from .callbacks import propagated_to
+from .catalogue import check_model_params, takes_any_keyword
+from .comparison import Comparison, accepted_params, is_comparison
+from .flow import TrainingFlow
 from .label_encoding import EncodedLabelClassifier, unwrap
-from .metrics import summarize_cv
 from .problem_type import PROBLEM_TYPES
-from .result import HoldoutRecord, TrainingRunResult
+from .steps import candidate_problem_types
 
-__all__ = ["EstimatorBackend"]
+__all__ = ["EXTENSION_POINTS", "EstimatorBackend"]
+
+#: What a subclass of ``EstimatorBackend`` may override besides the hooks of
+#: :mod:`easy_mlops.training.base`: the estimator it trains, and the
+#: cross-validation of a backend that declares ``own_cross_validation``.
+EXTENSION_POINTS = {
+    "build_estimator": "(problem_type)",
+    "estimator_params": "(problem_type)",
+    "cross_validate_trained": "(model, X, y, sample_weight=None, *, problem_type)",
+}
 
 
 class EstimatorBackend(BaseTrainingBackend):
@@ -112,15 +119,19 @@ class EstimatorBackend(BaseTrainingBackend):
         if not self.model_types:
             return PROBLEM_TYPES
         if self.comparing:
-            comparison.check_candidates(self)
-            kinds = {k for c in self._candidates() for k in c.supported_problem_types()}
+            Comparison(self).check_entries()
+            kinds = {
+                kind
+                for candidate in Comparison(self).candidates()
+                for kind in candidate.supported_problem_types()
+            }
             return tuple(kind for kind in PROBLEM_TYPES if kind in kinds)
         return self.model_spec.problem_types
 
     @property
     def comparing(self):
         """Whether ``model_type`` is a list of entries or ``"compare"``."""
-        return comparison.is_comparison(self.config["model_type"])
+        return is_comparison(self.config["model_type"])
 
     def for_model_type(self, model_type):
         """A copy of this backend for one catalogue entry.
@@ -130,35 +141,22 @@ class EstimatorBackend(BaseTrainingBackend):
         """
         config = {**self.config, "model_type": model_type}
         if self.comparing and config.get("model_params"):
-            config["model_params"] = comparison.accepted_params(
+            config["model_params"] = accepted_params(
                 self.model_types[model_type], config["model_params"]
             )
-        backend = type(self)(config)
-        backend.preprocessing = self.preprocessing
-        return backend
-
-    def _candidates(self, problem_type=None):
-        if problem_type is None and self.config["problem_type"] != "auto":
-            problem_type = self.config["problem_type"]
-        entries, _ = comparison.candidate_entries(self, problem_type)
-        return [self.for_model_type(entry) for entry in entries]
+        return type(self).configured(
+            config, preprocessing=self.preprocessing, inputs=self.inputs
+        )
 
     def check_backend_config(self):
         """Check ``model_params`` and the estimator's parameter values, by
         building (not fitting) each candidate estimator; in a comparison, each
         candidate's whole config."""
         if self.comparing:
-            comparison.check_shared_params(self)
-            for candidate in self._candidates():
-                candidate.check_config()
+            Comparison(self).check()
             return
-        model_params = self.config.get("model_params")
-        if model_params is not None and not hasattr(model_params, "items"):
-            raise TypeError(
-                "model_params must be a mapping of estimator parameters. Got "
-                f"{type(model_params).__name__} instead."
-            )
-        for problem_type in self._candidate_problem_types():
+        check_model_params(self.config.get("model_params"))
+        for problem_type in candidate_problem_types(self):
             estimator = self.build_estimator(problem_type)
             # scikit-learn checks parameter values only in fit; check them
             # now so a bad value fails before any work, with the same message.
@@ -169,7 +167,8 @@ class EstimatorBackend(BaseTrainingBackend):
     def has_predict_proba(self, model=None):
         if model is None:
             if self.comparing:
-                return all(c.has_predict_proba() for c in self._candidates())
+                candidates = Comparison(self).candidates()
+                return all(c.has_predict_proba() for c in candidates)
             model = self.build_estimator("classification")
         return hasattr(model, "predict_proba")
 
@@ -177,7 +176,7 @@ class EstimatorBackend(BaseTrainingBackend):
         if self.comparing:
             return all(
                 c.accepts_sample_weight(problem_type)
-                for c in self._candidates(problem_type)
+                for c in Comparison(self).candidates(problem_type)
             )
         fit = self.build_estimator(problem_type).fit
         return "sample_weight" in inspect.signature(fit).parameters
@@ -213,11 +212,11 @@ class EstimatorBackend(BaseTrainingBackend):
         NaN and sparse input are accepted only when every candidate estimator
         accepts them.
         """
-        backends = self._candidates() if self.comparing else [self]
+        backends = Comparison(self).candidates() if self.comparing else [self]
         tags = [
             get_tags(backend.build_estimator(problem_type)).input_tags
             for backend in backends
-            for problem_type in backend._candidate_problem_types()
+            for problem_type in candidate_problem_types(backend)
         ]
         first = tags[0]
         first.allow_nan = all(t.allow_nan for t in tags)
@@ -225,89 +224,21 @@ class EstimatorBackend(BaseTrainingBackend):
         return first
 
     def train(self, X, y, sample_weight=None):
-        if self.comparing:
-            return comparison.train_comparison(self, X, y, sample_weight)
-        start = time.perf_counter()
-        problem_type, reason = self._resolve_problem_type(y)
-        classes = self._check_target(y, problem_type)
-        if sample_weight is not None and not self.accepts_sample_weight(problem_type):
-            raise TypeError(
-                f"Backend {self.name!r} with model_type "
-                f"{self.config['model_type']!r} does not accept sample_weight; fit "
-                "without it or choose another model_type."
-            )
-        split = self.split_data(X, y, sample_weight, problem_type=problem_type)
-        skipped = [split.note] if split.note else []
-        refit = self.config["refit"]
-        has_holdout = split.X_test is not None
+        return TrainingFlow(self).run(X, y, sample_weight)
 
-        # The hold-out fit, the folds and the refit are independent: one batch,
-        # the refit (on most rows, so the longest) first so no worker idles
-        # waiting for it at the end.
-        jobs = [("refit", X, y, sample_weight, None, None)] if refit else []
-        if has_holdout or not refit:
-            holdout = (split.X_train, split.y_train, split.sample_weight_train)
-            jobs.append(("holdout", *holdout, None, None))
-        default_cv = not self.own_cross_validation
-        folds, cv_note = (
-            self._cv_folds(y, problem_type=problem_type) if default_cv else ([], None)
-        )
-        jobs += [("fold", X, y, sample_weight, train, test) for train, test in folds]
-        outcomes = self._run_fits(jobs, problem_type)
-        if default_cv:
-            cv = self._collect_cv(outcomes, cv_note, problem_type)
-        else:
-            cv = self.cross_validate(X, y, sample_weight, problem_type=problem_type)
-        by_role = {o.role: o for o in outcomes if o.role != "fold"}
-        final = by_role["refit" if refit else "holdout"].model
+    def cross_validate_trained(self, model, X, y, sample_weight=None, *, problem_type):
+        """The cross-validation of a backend that declares
+        ``own_cross_validation``, given the model the flow trained.
 
-        metrics = {}
-        holdout = None
-        if has_holdout:
-            holdout_model = by_role["holdout"].model
-            metrics.update(
-                self.evaluate(
-                    holdout_model,
-                    split.X_test,
-                    split.y_test,
-                    split.sample_weight_test,
-                    problem_type=problem_type,
-                )
-            )
-            outputs = self.__dict__.pop("_last_holdout_outputs", None)
-            if outputs is None:  # an evaluate hook of its own
-                outputs = self._holdout_outputs(
-                    holdout_model, split.X_test, problem_type=problem_type
-                )
-            holdout = HoldoutRecord(split.y_test, *outputs, split.X_test, holdout_model)
-        metrics.update(summarize_cv(cv.scores))
-        metrics.update(cv.extra_metrics)
-        if cv.note:
-            skipped.append(cv.note)
-        return TrainingRunResult(
-            model=final,
-            metrics=metrics,
-            problem_type=problem_type,
-            model_name=self.model_name(final),
-            n_samples=y.shape[0],
-            n_features=_n_features(X),
-            backend=self.name,
-            model_type=self.config["model_type"],
-            n_train=_num_rows(split.y_train),
-            n_test=_num_rows(split.y_test) if has_holdout else 0,
-            cv_scores=list(cv.scores),
-            cv_errors=list(cv.errors),
-            scoring=cv.scoring if (cv.scores or cv.extra_metrics) else "",
-            refit=refit,
-            problem_type_reason=reason,
-            skipped=skipped,
-            warnings=[
-                f"{o.role}: {c.__name__}: {m}" for o in outcomes for c, m in o.warnings
-            ],
-            classes=classes,
-            fit_seconds=time.perf_counter() - start,
-            holdout=holdout,
-        )
+        ``model`` is the hold-out model (the refit model when there is no
+        hold-out).  The default ignores it and calls :meth:`cross_validate`;
+        the callable backend hands it to the user's ``cv_fn``.
+
+        Returns
+        -------
+        cv : CrossValidationResult
+        """
+        return self.cross_validate(X, y, sample_weight, problem_type=problem_type)
 
 
 def _check_param_names(params, available, estimator_class):
@@ -316,8 +247,7 @@ def _check_param_names(params, available, estimator_class):
     An estimator whose constructor takes ``**kwargs`` (LightGBM, XGBoost)
     accepts names beyond ``get_params``, such as LightGBM's aliases.
     """
-    parameters = inspect.signature(estimator_class.__init__).parameters.values()
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+    if takes_any_keyword(estimator_class):
         return
     unknown = sorted(set(params) - set(available))
     if unknown:
@@ -349,12 +279,3 @@ def check_scorer_response(scoring, estimator, *, owner=None, remedy=None):
             f"scoring={scoring!r} needs {' or '.join(methods)}, which {owner} "
             f"does not have. Choose another scoring or {remedy}."
         )
-
-
-def _n_features(X):
-    shape = getattr(X, "shape", None)
-    return int(shape[1]) if shape is not None and len(shape) == 2 else None
-
-
-def _num_rows(y):
-    return None if y is None else int(y.shape[0])

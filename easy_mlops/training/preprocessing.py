@@ -28,6 +28,7 @@ __all__ = [
     "PREPROCESSING_OPTIONS",
     "Preprocessing",
     "column_treatment",
+    "restore_preprocessing",
     "is_dataframe",
     "resolve_preprocessing",
 ]
@@ -318,3 +319,32 @@ def _why_dropped(X, name):
     if column.null_count() == len(column):
         return "all values are missing"
     return "a single value in every row"
+
+
+def restore_preprocessing(setting, reason):
+    """The :class:`Preprocessing` of a saved model, rebuilt for loading.
+
+    Parameters
+    ----------
+    setting : str, transformer or None
+        The trainer's ``preprocessing`` parameter.
+    reason : str
+        The record's ``preprocessing`` reason; empty when none ran.
+
+    Returns
+    -------
+    preprocessing : Preprocessing or None
+
+    Examples
+    --------
+    >>> from easy_mlops.training.preprocessing import restore_preprocessing
+    >>> restore_preprocessing("auto", "X has non-numeric column(s) ['city']").kind
+    'skrub'
+    >>> restore_preprocessing("auto", "") is None
+    True
+    """
+    if not reason:
+        return None
+    if setting is not None and not isinstance(setting, str):
+        return Preprocessing("transformer", setting, reason)
+    return Preprocessing("skrub", reason=reason)

@@ -5,7 +5,7 @@
 import warnings
 from importlib.metadata import entry_points
 
-from .._suggest import closest_match
+from .._suggest import did_you_mean
 from .base import BaseTrainingBackend
 from .exceptions import EasyMLOpsWarning
 
@@ -76,10 +76,9 @@ def get_backend(name):
     try:
         return _BACKENDS[name]
     except KeyError:
-        match = closest_match(name, _BACKENDS)
-        hint = f" Did you mean {match!r}?" if match else ""
         raise ValueError(
-            f"Unknown backend {name!r}.{hint} Available backends: "
+            f"Unknown backend {name!r}.{did_you_mean(name, _BACKENDS)} Available "
+            "backends: "
             f"{', '.join(available_backends())}. Register others with "
             "ModelTrainer.register_backend."
         ) from None

@@ -3,11 +3,18 @@
 # License: BSD 3 clause
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["HoldoutRecord", "TrainingRunResult"]
+__all__ = [
+    "CrossValidationResult",
+    "DataSplit",
+    "HoldoutRecord",
+    "RunInputs",
+    "TrainingRunResult",
+    "to_json",
+]
 
 
 @dataclass
@@ -128,7 +135,7 @@ class TrainingRunResult:
             scores become None.
         """
         return {
-            f.name: _to_json(getattr(self, f.name))
+            f.name: to_json(getattr(self, f.name))
             for f in fields(self)
             if f.name not in ("model", "holdout")
         }
@@ -169,13 +176,77 @@ class HoldoutRecord:
     model: Any
 
 
-def _to_json(value):
+@dataclass(frozen=True)
+class RunInputs:
+    """What the trainer knows of the data before training, for the record.
+
+    Attributes
+    ----------
+    target_name : str or None
+        Name of the target (a pandas Series' name).
+    problem_type_reason : str or None
+        A problem-type decision the trainer made itself (a categorical
+        target), which the record gives instead of the flow's.
+    feature_names : list of str or None
+        The columns of ``X``, when it has names.
+    """
+
+    target_name: str | None = None
+    problem_type_reason: str | None = None
+    feature_names: list | None = None
+
+
+class DataSplit(NamedTuple):
+    """A hold-out split; the ``*_test`` members are None when there is none."""
+
+    X_train: Any
+    X_test: Any
+    y_train: Any
+    y_test: Any
+    sample_weight_train: Any = None
+    sample_weight_test: Any = None
+    note: str | None = None
+
+
+@dataclass
+class CrossValidationResult:
+    """Per-fold scores of a cross-validation (NaN where a fold failed)."""
+
+    scores: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    scoring: str = ""
+    note: str | None = None
+    extra_metrics: dict = field(default_factory=dict)
+
+
+def to_json(value):
+    """``value`` as JSON-serialisable data: one rule for records, artifacts,
+    tracking and the report.
+
+    Mappings and sequences (arrays too) are converted item by item, NumPy
+    scalars become Python numbers, NaN and infinities become None, a
+    function becomes ``"module:qualname"``, and any other object its repr.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from easy_mlops.training.result import to_json
+    >>> to_json({"a": np.float64(0.5), "b": [np.nan, 1], "c": np.array([1, 2])})
+    {'a': 0.5, 'b': [None, 1], 'c': [1, 2]}
+    >>> to_json(len)
+    'builtins:len'
+    """
+    if callable(value) and not isinstance(value, type):
+        module = getattr(value, "__module__", "?")
+        return f"{module}:{getattr(value, '__qualname__', repr(value))}"
     if isinstance(value, dict):
-        return {str(k): _to_json(v) for k, v in value.items()}
+        return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, np.ndarray)):
-        return [_to_json(v) for v in value]
+        return [to_json(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not np.isfinite(value):
         return None
-    return value
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return repr(value)

@@ -21,7 +21,13 @@ from .._sklearn_compat import (
 from .preprocessing import PREPROCESSING_OPTIONS
 from .problem_type import PROBLEM_TYPES
 
-__all__ = ["DEFAULTS", "SHARED_KEYS", "resolve_settings"]
+__all__ = [
+    "DEFAULTS",
+    "SHARED_KEYS",
+    "merged_model_params",
+    "resolve_settings",
+    "trainer_settings",
+]
 
 #: Defaults of the shared keys, used when neither ``config`` nor a keyword
 #: argument of ``ModelTrainer`` gives a value.
@@ -128,3 +134,56 @@ def resolve_settings(config, overrides, caller_name="ModelTrainer"):
         CONSTRAINTS, {k: settings[k] for k in SHARED_KEYS}, caller_name=caller_name
     )
     return settings
+
+
+def trainer_settings(trainer, **overrides):
+    """The shared settings a trainer's fit uses, resolved.
+
+    Defaults, then the trainer's ``config``, then its keyword parameters,
+    then ``overrides`` that are not None; ``model_params`` merges the
+    config's with the keyword's.
+
+    Parameters
+    ----------
+    trainer : ModelTrainer
+        Its parameters are read, not changed.
+    **overrides
+        Settings that win over the trainer's when not None.
+
+    Returns
+    -------
+    settings : dict
+
+    Examples
+    --------
+    >>> from easy_mlops import ModelTrainer
+    >>> from easy_mlops.training.settings import trainer_settings
+    >>> trainer_settings(ModelTrainer({"cv_folds": 3}, test_size=0.1))["test_size"]
+    0.1
+    """
+    keywords = {key: getattr(trainer, key) for key in SHARED_KEYS}
+    keywords.update({k: v for k, v in overrides.items() if v is not None})
+    settings = resolve_settings(trainer.config, keywords)
+    if trainer.model_params is not None:
+        if not isinstance(trainer.model_params, Mapping):
+            raise TypeError(
+                "The 'model_params' parameter of ModelTrainer must be a dict of "
+                f"estimator parameters. Got {trainer.model_params!r} instead."
+            )
+        settings["model_params"] = merged_model_params(
+            trainer.config, trainer.model_params
+        )
+    return settings
+
+
+def merged_model_params(config, model_params):
+    """The config's ``model_params`` updated with the keyword's.
+
+    Values that are not mappings are left out here (``get_params`` must not
+    raise); ``fit`` refuses them.
+    """
+    config = config if isinstance(config, Mapping) else {}
+    base = config.get("model_params")
+    base = base if isinstance(base, Mapping) else {}
+    own = model_params if isinstance(model_params, Mapping) else {}
+    return {**base, **own}

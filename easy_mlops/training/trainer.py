@@ -3,47 +3,62 @@
 # License: BSD 3 clause
 
 import logging
-from collections.abc import Mapping
 
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import ClassifierTags, RegressorTags
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from .._sklearn_compat import _num_samples
 from . import registry
-from ._config import load_config, validate_config
 from ._fit_data import (
-    check_array_params,
-    check_numeric_columns,
-    check_target_array,
-    check_unique_columns,
+    fitted_state,
     fitted_state_transaction,
     plain_target,
-    predict_proba_available,
-    select_columns,
+    validate_fit_data,
+    validate_predict_data,
     warn_identifier_columns,
 )
+from ._from_config import ConfigConstructorsMixin
 from ._legacy import LegacyAPIMixin
 from ._storage import StorageMixin
 from .callbacks import CallbackSupportMixin, trainer_fit, with_callbacks
 from .comparison import is_comparison
 from .metrics import default_score
 from .preprocessing import (
-    column_treatment,
     is_dataframe,
-    resolve_preprocessing,
 )
-from .settings import SHARED_KEYS, resolve_settings
-from .validation import check_sample_weight, check_target_values
+from .result import RunInputs
+from .settings import merged_model_params, trainer_settings
+from .steps import candidate_problem_types
 
-__all__ = ["ModelTrainer"]
+__all__ = ["ModelTrainer", "final_trainer"]
 
 logger = logging.getLogger("easy_mlops")
 
 
-class ModelTrainer(CallbackSupportMixin, StorageMixin, LegacyAPIMixin, BaseEstimator):
+def predict_proba_available(trainer):
+    """Whether ``predict_proba`` can answer, so that ``hasattr`` tells the truth."""
+    if trainer.__sklearn_is_fitted__():
+        return trainer.problem_type_ == "classification" and (
+            trainer.backend_.has_predict_proba(trainer.training_result_.model)
+        )
+    try:
+        backend = trainer._make_backend()
+    except (TypeError, ValueError):
+        return False
+    return "classification" in candidate_problem_types(backend) and (
+        backend.has_predict_proba()
+    )
+
+
+class ModelTrainer(
+    CallbackSupportMixin,
+    ConfigConstructorsMixin,
+    StorageMixin,
+    LegacyAPIMixin,
+    BaseEstimator,
+):
     """Train, evaluate and refit a model from a ``training`` config.
 
     ``fit`` resolves the config, picks the backend, detects the problem type,
@@ -184,29 +199,7 @@ class ModelTrainer(CallbackSupportMixin, StorageMixin, LegacyAPIMixin, BaseEstim
 
     def _resolve_settings(self, **overrides):
         """The shared settings resolved from defaults, config and keywords."""
-        keywords = {key: getattr(self, key) for key in SHARED_KEYS}
-        keywords.update({k: v for k, v in overrides.items() if v is not None})
-        settings = resolve_settings(self.config, keywords)
-        if self.model_params is not None:
-            if not isinstance(self.model_params, Mapping):
-                raise TypeError(
-                    "The 'model_params' parameter of ModelTrainer must be a dict of "
-                    f"estimator parameters. Got {self.model_params!r} instead."
-                )
-            settings["model_params"] = self._merged_model_params()
-        return settings
-
-    def _merged_model_params(self):
-        """The config's ``model_params`` updated with the keyword's.
-
-        Values that are not mappings are left out here (``get_params`` must
-        not raise); ``fit`` refuses them.
-        """
-        config = self.config if isinstance(self.config, Mapping) else {}
-        base = config.get("model_params")
-        base = base if isinstance(base, Mapping) else {}
-        own = self.model_params if isinstance(self.model_params, Mapping) else {}
-        return {**base, **own}
+        return trainer_settings(self, **overrides)
 
     def get_params(self, deep=True):
         """Get the parameters; with ``deep``, also ``model_params__<name>``.
@@ -223,7 +216,7 @@ class ModelTrainer(CallbackSupportMixin, StorageMixin, LegacyAPIMixin, BaseEstim
         """
         params = super().get_params(deep=deep)
         if deep:
-            merged = self._merged_model_params()
+            merged = merged_model_params(self.config, self.model_params)
             params.update({f"model_params__{k}": v for k, v in merged.items()})
         return params
 
@@ -285,66 +278,6 @@ class ModelTrainer(CallbackSupportMixin, StorageMixin, LegacyAPIMixin, BaseEstim
         """
         return registry.register_backend(cls, overwrite=overwrite)
 
-    @classmethod
-    def from_config(cls, config):
-        """A trainer from a config mapping, checked before any training.
-
-        Parameters
-        ----------
-        config : mapping
-            A whole MLOps config (its ``training`` section is used) or a bare
-            training mapping.  It is copied, never modified.
-
-        Returns
-        -------
-        trainer : ModelTrainer
-            An unfitted trainer whose ``config`` is the training section.
-
-        Raises
-        ------
-        easy_mlops.config.ConfigError
-            A ``ValueError`` naming the key, what it allows and what it got.
-
-        Examples
-        --------
-        >>> from easy_mlops import ModelTrainer
-        >>> ModelTrainer.from_config({"training": {"cv_folds": 3}}).config
-        {'cv_folds': 3}
-        """
-        return cls(validate_config(config))
-
-    @classmethod
-    def from_yaml(cls, path):
-        """A trainer from a YAML config file, checked before any training.
-
-        Parameters
-        ----------
-        path : str or path-like
-            A YAML file holding a whole MLOps config or a training mapping.
-
-        Returns
-        -------
-        trainer : ModelTrainer
-            An unfitted trainer whose ``config`` is the training section.
-
-        Raises
-        ------
-        easy_mlops.config.ConfigError
-            For YAML syntax errors and invalid settings, with file and line.
-        FileNotFoundError
-            If ``path`` does not exist.
-
-        Examples
-        --------
-        >>> import pathlib, tempfile
-        >>> from easy_mlops import ModelTrainer
-        >>> path = pathlib.Path(tempfile.mkdtemp()) / "config.yaml"
-        >>> _ = path.write_text("training:\\n  test_size: 0.3\\n")
-        >>> ModelTrainer.from_yaml(path).config
-        {'test_size': 0.3}
-        """
-        return cls(load_config(path))
-
     # -- fitting ---------------------------------------------------------------
 
     def fit(self, X, y, sample_weight=None):
@@ -376,15 +309,30 @@ class ModelTrainer(CallbackSupportMixin, StorageMixin, LegacyAPIMixin, BaseEstim
         if by_dtype:
             # The categorical dtype is gone once y is an array; decide now.
             settings["problem_type"] = "classification"
-        backend = registry.get_backend(settings["backend"])(settings)
-        backend.check_config()
+        backend_class = registry.get_backend(settings["backend"])
+        checked = backend_class(settings)
+        checked.check_config()
         comparing = is_comparison(settings["model_type"])
         with (
             fitted_state_transaction(self),
             trainer_fit(self, comparing=comparing) as callback_fit,
         ):
             X_given = X
-            X, y, sample_weight = self._validate_fit_data(backend, X, y, sample_weight)
+            X, y, sample_weight, preprocessing = validate_fit_data(
+                self, checked, X, y, sample_weight
+            )
+            names = getattr(self, "feature_names_in_", None)
+            backend = backend_class.configured(
+                settings,
+                preprocessing=preprocessing,
+                inputs=RunInputs(
+                    target_name=None if target_name is None else str(target_name),
+                    problem_type_reason="the target is categorical"
+                    if by_dtype
+                    else None,
+                    feature_names=None if names is None else list(names),
+                ),
+            )
             callback_fit.set_data(X, y, sample_weight)
             logger.info(
                 "Training with backend %r, model_type %r on %d rows",
@@ -393,92 +341,16 @@ class ModelTrainer(CallbackSupportMixin, StorageMixin, LegacyAPIMixin, BaseEstim
                 y.shape[0],
             )
             result = backend.train(X, y, sample_weight)
-            if by_dtype:
-                result.problem_type_reason = "the target is categorical"
-            result.target_name = None if target_name is None else str(target_name)
-            if backend.preprocessing is not None:
-                result.preprocessing = backend.preprocessing.reason
-                names = getattr(self, "feature_names_in_", None)
-                if names is not None:
-                    result.column_treatment, result.column_reasons = column_treatment(
-                        result.model, list(names), X
-                    )
-                    warn_identifier_columns(X, result.column_treatment)
-            elif is_dataframe(X_given):
+            if result.column_treatment is not None:
+                warn_identifier_columns(X, result.column_treatment)
+            elif preprocessing is None and is_dataframe(X_given):
                 # A numeric table's row counter is as useless as a raw one's.
                 warn_identifier_columns(X_given, None)
-            self.training_result_ = result
-            self.problem_type_ = result.problem_type
-            self.backend_ = backend
-            if result.problem_type == "classification":
-                self.classes_ = result.classes
+            vars(self).update(fitted_state(result, backend))
             logger.info("Trained %s: %s", result.model_name, result.metrics)
         return self
 
-    def _validate_fit_data(self, backend, X, y, sample_weight):
-        if y is None:
-            # Leave the wording to scikit-learn, which tests for it.
-            validate_data(self, X, y)
-        try:
-            n_rows_X, n_rows_y = _num_samples(X), _num_samples(y)
-        except TypeError as exc:
-            raise TypeError(f"X and y must be array-like: {exc}") from None
-        if n_rows_X != n_rows_y:
-            raise ValueError(
-                f"X has {n_rows_X} rows but y has {n_rows_y}; they must have the "
-                "same number of rows (one target value per row of X)."
-            )
-        check_target_values(y)
-        check_unique_columns(X)
-        backend.preprocessing = preprocessing = resolve_preprocessing(
-            backend.config["preprocessing"],
-            X,
-            accepts_raw_input=not backend.validates_input,
-            allow_nan=backend.validates_input and backend.input_tags.allow_nan,
-        )
-        if preprocessing is not None and is_dataframe(X):
-            # The pipeline takes the raw table; only its columns are recorded.
-            validate_data(self, X, skip_check_array=True)
-            y = check_target_array(y)
-        elif backend.validates_input:
-            if preprocessing is None:
-                check_numeric_columns(X, backend)
-            try:
-                X, y = validate_data(
-                    self, X, y, **check_array_params(backend, preprocessing)
-                )
-            except ValueError as exc:
-                if "Input X contains NaN" not in str(exc):
-                    raise
-                raise ValueError(
-                    f"model_type {backend.config['model_type']!r} of backend "
-                    f"{backend.name!r} cannot take missing values. {exc}"
-                ) from None
-        else:
-            # Other frameworks take X as given; only its shape is recorded.
-            validate_data(self, X, skip_check_array=True)
-            y = check_target_array(y)
-        return X, y, check_sample_weight(sample_weight, y)
-
     # -- prediction ------------------------------------------------------------
-
-    def _validate_predict_data(self, X):
-        check_is_fitted(self)
-        backend = self.backend_
-        names = getattr(self, "feature_names_in_", None)
-        if self.training_result_.preprocessing and names is not None:
-            return select_columns(X, names)
-        if names is not None and is_dataframe(X):
-            # The same columns in another order are matched by name; any other
-            # difference is scikit-learn's feature-names error.
-            if sorted(map(str, X.columns)) == sorted(map(str, names)):
-                X = select_columns(X, names)
-        if not backend.validates_input:
-            validate_data(self, X, reset=False, skip_check_array=True)
-            return X
-        return validate_data(
-            self, X, reset=False, **check_array_params(backend, backend.preprocessing)
-        )
 
     def predict(self, X):
         """Predict with the final model.
@@ -493,7 +365,7 @@ class ModelTrainer(CallbackSupportMixin, StorageMixin, LegacyAPIMixin, BaseEstim
         y_pred : ndarray of shape (n_samples,)
             Class labels or values.
         """
-        X = self._validate_predict_data(X)
+        X = validate_predict_data(self, X)
         return self.backend_.predict(self.training_result_.model, X)
 
     @available_if(predict_proba_available)
@@ -513,7 +385,7 @@ class ModelTrainer(CallbackSupportMixin, StorageMixin, LegacyAPIMixin, BaseEstim
         proba : ndarray of shape (n_samples, n_classes)
             Columns ordered as ``classes_``.
         """
-        X = self._validate_predict_data(X)
+        X = validate_predict_data(self, X)
         return self.backend_.predict_proba(self.training_result_.model, X)
 
     def score(self, X, y, sample_weight=None):
@@ -572,7 +444,7 @@ class ModelTrainer(CallbackSupportMixin, StorageMixin, LegacyAPIMixin, BaseEstim
             if self.__sklearn_is_fitted__():
                 problem_types = (self.problem_type_,)
             else:
-                problem_types = backend._candidate_problem_types()
+                problem_types = candidate_problem_types(backend)
             if backend.validates_input:
                 input_tags = backend.input_tags
                 tags.input_tags.allow_nan = input_tags.allow_nan
@@ -593,3 +465,24 @@ class ModelTrainer(CallbackSupportMixin, StorageMixin, LegacyAPIMixin, BaseEstim
                 "regression": "regressor",
             }[problem_types[0]]
         return tags
+
+
+def final_trainer(model):
+    """The ModelTrainer that ``model`` is, or that ends the Pipeline it is.
+
+    Returns None for anything else.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from easy_mlops.training.trainer import ModelTrainer, final_trainer
+    >>> trainer = ModelTrainer()
+    >>> final_trainer(make_pipeline(StandardScaler(), trainer)) is trainer
+    True
+    >>> final_trainer(StandardScaler()) is None
+    True
+    """
+    steps = getattr(model, "steps", None)
+    last = steps[-1][1] if steps else model
+    return last if isinstance(last, ModelTrainer) else None

@@ -7,22 +7,20 @@ intent (a PyTorch network, a text model).
 # License: BSD 3 clause
 
 import inspect
-import warnings
 from dataclasses import dataclass
 from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
-from sklearn.exceptions import FitFailedWarning
 from sklearn.utils import ClassifierTags, RegressorTags
 from sklearn.utils.metaestimators import available_if
 
 from ..._sklearn_compat import _num_samples
-from ..base import CrossValidationResult
 from ..callbacks import propagated_to
 from ..estimator_backend import EstimatorBackend, check_scorer_response
 from ..exceptions import ModelSaveError
 from ..registry import register_backend
+from ..result import CrossValidationResult
 
 __all__ = ["CALLABLE_KEYS", "CallableBackend", "DeepLearningBackend", "NLPBackend"]
 
@@ -179,42 +177,28 @@ class CallableBackend(EstimatorBackend):
         return _metrics_dict(evaluate_fn(model, X, y, self.config), "evaluate_fn")
 
     def cross_validate(self, X, y, sample_weight=None, *, problem_type):
-        cv_fn = self.config.get("cv_fn")
-        # Kept by _run_fits for this call only: the backend is saved with the
-        # trainer, and must not hold a second copy of a model.
-        trained = self.__dict__.pop("_trained_for_cv", None)
-        if cv_fn is None:
+        if self.config.get("cv_fn") is None:
             return super().cross_validate(
                 X, y, sample_weight, problem_type=problem_type
             )
+        return self.cross_validate_trained(
+            None, X, y, sample_weight, problem_type=problem_type
+        )
+
+    def cross_validate_trained(self, model, X, y, sample_weight=None, *, problem_type):
+        """``cv_fn`` of the trained hold-out model, as make-mlops-easy 0.4
+        passed it (the refit model when there is no hold-out; a model trained
+        on ``X`` when none is given)."""
+        cv_fn = self.config.get("cv_fn")
+        if cv_fn is None:
+            return self.cross_validate(X, y, sample_weight, problem_type=problem_type)
         if self.config["cv_folds"] <= 1:
             return CrossValidationResult()
-        if trained is None:
-            trained = self.fit_model(X, y, sample_weight, problem_type=problem_type)
-        trained, X = _transformed(trained, X)
-        metrics = _metrics_dict(cv_fn(trained, X, y, self.config), "cv_fn")
+        if model is None:
+            model = self.fit_model(X, y, sample_weight, problem_type=problem_type)
+        model, X = _transformed(model, X)
+        metrics = _metrics_dict(cv_fn(model, X, y, self.config), "cv_fn")
         return CrossValidationResult(scoring="cv_fn", extra_metrics=metrics)
-
-    def _run_fits(self, jobs, problem_type):
-        outcomes = super()._run_fits(jobs, problem_type)
-        # cv_fn receives the trained hold-out model, as make-mlops-easy 0.4
-        # passed it (the refit model when there is no hold-out).
-        models = {o.role: o.model for o in outcomes if o.role != "fold"}
-        if self.own_cross_validation:
-            self._trained_for_cv = models.get("holdout", models.get("refit"))
-        return outcomes
-
-    def _collect_cv(self, outcomes, note, problem_type):
-        cv = super()._collect_cv(outcomes, note, problem_type)
-        if cv.scores and len(cv.errors) == len(cv.scores):
-            failed = (
-                f"Cross-validation failed: all {len(cv.scores)} folds raised an "
-                f"error, so there is no cv_mean (first: {cv.errors[0]}). See "
-                "training_result_.cv_errors, and fix train_fn or predict_fn."
-            )
-            warnings.warn(failed, FitFailedWarning, stacklevel=3)
-            cv.note = failed if cv.note is None else f"{cv.note} {failed}"
-        return cv
 
     def save_model(self, model, path):
         save_fn = self.config.get("save_fn")

@@ -30,7 +30,6 @@ import joblib
 from .. import registry
 from .._storage import register_storage
 from ..exceptions import ModelLoadError, ModelSaveError
-from ..trainer import ModelTrainer
 from . import _archive
 from ._archive import (
     DEFAULT_MAX_COMPRESSION_RATIO,
@@ -48,6 +47,8 @@ from ._encoding import (
     _trainer_from_json,
     _trainer_pickle,
     _unpickle,
+    pickle_steps,
+    split_pipeline,
 )
 from ._versions import library_versions, warn_on_version_changes
 
@@ -88,7 +89,7 @@ def save_model(trainer, path, *, format="joblib", signing_key=None):
         raise ValueError(
             f"format must be one of {list(_FORMATS)}. Got {format!r} instead."
         )
-    pipeline, trainer = _split_pipeline(trainer, format)
+    pipeline, trainer = split_pipeline(trainer, format)
     check_is_fitted(trainer)
     key = _archive.signing_key(signing_key)
     path = Path(path)
@@ -103,7 +104,7 @@ def save_model(trainer, path, *, format="joblib", signing_key=None):
         members[_MODEL] = _backend_payload(backend, trainer.training_result_.model)
         members[_STATE["joblib"]] = _trainer_pickle(trainer, by_value)
     if pipeline is not None:
-        members[_PIPELINE] = _pickle_steps(pipeline)
+        members[_PIPELINE] = pickle_steps(pipeline)
     manifest = _manifest(trainer, format, config_record, by_value, members)
     if pipeline is not None:
         manifest["pipeline"] = [name for name, _ in pipeline.steps]
@@ -250,42 +251,6 @@ def load_model(
             ) from None
         return Pipeline([*steps, (manifest["pipeline"][-1], trainer)])
     return trainer
-
-
-def _split_pipeline(estimator, format):
-    """The Pipeline and its ModelTrainer; ``(None, estimator)`` for a trainer."""
-    steps = getattr(estimator, "steps", None)
-    if isinstance(estimator, ModelTrainer):
-        return None, estimator
-    if steps is None:
-        raise ModelSaveError(
-            "save_model takes a fitted ModelTrainer, or a Pipeline whose last step "
-            f"is one; got {type(estimator).__name__}. Wrap the estimator in a "
-            "ModelTrainer, or save it with joblib.dump."
-        )
-    last = steps[-1][1]
-    if not isinstance(last, ModelTrainer):
-        raise ModelSaveError(
-            "save_model takes a ModelTrainer or a Pipeline whose last step is a "
-            f"ModelTrainer; the last step is {type(last).__name__}."
-        )
-    if format != "joblib":
-        raise ModelSaveError(
-            "A Pipeline is saved with format='joblib' only: its own steps are "
-            "pickled. Save the ModelTrainer alone for format='skops'."
-        )
-    return estimator, last
-
-
-def _pickle_steps(pipeline):
-    buffer = io.BytesIO()
-    try:
-        joblib.dump(list(pipeline.steps[:-1]), buffer)
-    except Exception as exc:
-        raise ModelSaveError(
-            f"Cannot pickle the pipeline's steps: {type(exc).__name__}: {exc}"
-        ) from exc
-    return buffer.getvalue()
 
 
 def inspect_model(path, *, signing_key=None):

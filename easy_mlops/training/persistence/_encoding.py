@@ -18,7 +18,8 @@ import joblib
 import numpy as np
 
 from ..exceptions import ModelLoadError, ModelSaveError
-from ..trainer import ModelTrainer
+from ..result import to_json
+from ..trainer import ModelTrainer, final_trainer
 
 __all__ = []
 
@@ -45,7 +46,7 @@ def _config_record(config, format):
                     "connections."
                 ) from None
             by_value.append(key)
-        record[key] = _json_value(value)
+        record[key] = to_json(value)
     return record, by_value
 
 
@@ -84,21 +85,6 @@ def _cloudpickle():
     except ImportError:
         from joblib.externals import cloudpickle
     return cloudpickle
-
-
-def _json_value(value):
-    if callable(value):
-        module = getattr(value, "__module__", "?")
-        return f"{module}:{getattr(value, '__qualname__', repr(value))}"
-    if isinstance(value, dict):
-        return {str(k): _json_value(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_value(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return repr(value)
 
 
 def _trainer_pickle(trainer, by_value):
@@ -162,7 +148,7 @@ def _state_json(trainer):
 
 
 def _json_list(values):
-    return None if values is None else [_json_value(v) for v in values]
+    return None if values is None else [to_json(v) for v in values]
 
 
 def _skops_dumps(model, backend):
@@ -210,6 +196,8 @@ def _trainer_from_json(data, backend_class, path):
 
 
 def _rebuild_from_json(data, backend_class):
+    from .._fit_data import fitted_state
+    from ..preprocessing import restore_preprocessing
     from ..result import TrainingRunResult
 
     state = json.loads(data)
@@ -218,11 +206,14 @@ def _rebuild_from_json(data, backend_class):
     if result["classes"] is not None:
         result["classes"] = np.asarray(result["classes"])
     result["cv_scores"] = [np.nan if s is None else s for s in result["cv_scores"]]
-    trainer.training_result_ = TrainingRunResult(model=None, **result)
-    trainer.problem_type_ = result["problem_type"]
-    trainer.backend_ = backend_class(state["config"])
-    if result["classes"] is not None:
-        trainer.classes_ = result["classes"]
+    record = TrainingRunResult(model=None, **result)
+    # The preprocessing is a fact of the backend that readers check, not of
+    # the record's reason: rebuilt from the trainer's setting and the reason.
+    preprocessing = restore_preprocessing(
+        state["params"].get("preprocessing"), record.preprocessing
+    )
+    backend = backend_class.configured(state["config"], preprocessing=preprocessing)
+    vars(trainer).update(fitted_state(record, backend))
     if state["n_features_in_"] is not None:
         trainer.n_features_in_ = state["n_features_in_"]
     if state["feature_names_in_"] is not None:
@@ -263,3 +254,38 @@ def _damaged_skops(path, exc):
         f"{path} has a damaged skops model member ({type(exc).__name__}: {exc}). "
         "Restore the file from a backup or save the model again."
     )
+
+
+def split_pipeline(estimator, format):
+    """The Pipeline and its ModelTrainer; ``(None, estimator)`` for a trainer."""
+    if isinstance(estimator, ModelTrainer):
+        return None, estimator
+    if getattr(estimator, "steps", None) is None:
+        raise ModelSaveError(
+            "save_model takes a fitted ModelTrainer, or a Pipeline whose last step "
+            f"is one; got {type(estimator).__name__}. Wrap the estimator in a "
+            "ModelTrainer, or save it with joblib.dump."
+        )
+    last = final_trainer(estimator)
+    if last is None:
+        raise ModelSaveError(
+            "save_model takes a ModelTrainer or a Pipeline whose last step is a "
+            f"ModelTrainer; the last step is {type(estimator.steps[-1][1]).__name__}."
+        )
+    if format != "joblib":
+        raise ModelSaveError(
+            "A Pipeline is saved with format='joblib' only: its own steps are "
+            "pickled. Save the ModelTrainer alone for format='skops'."
+        )
+    return estimator, last
+
+
+def pickle_steps(pipeline):
+    buffer = io.BytesIO()
+    try:
+        joblib.dump(list(pipeline.steps[:-1]), buffer)
+    except Exception as exc:
+        raise ModelSaveError(
+            f"Cannot pickle the pipeline's steps: {type(exc).__name__}: {exc}"
+        ) from exc
+    return buffer.getvalue()
