@@ -14,7 +14,16 @@ ones.  What the budget left out is recorded in ``training_result_.skipped``.
 import math
 import time
 
-__all__ = ["HALVING_FACTOR", "TimeBudget", "halving_schedule"]
+import numpy as np
+from joblib import effective_n_jobs
+
+from ._fit_runner import run_fits
+
+__all__ = ["HALVING_FACTOR", "TimeBudget", "halving_schedule", "run_halving"]
+
+#: A final fit on all rows and a hold-out fit on most of them cost about this
+#: many fold fits: what a comparison keeps back for them under a budget.
+FINAL_FITS = 2.25
 
 #: Each rung keeps a third of the candidates and gives them three times the
 #: folds, as scikit-learn's ``HalvingGridSearchCV`` does by default.
@@ -119,3 +128,103 @@ class TimeBudget:
             f"{what}: time_budget of {self.seconds:g} s "
             f"({self.spent():.1f} s spent)"
         )
+
+
+def run_halving(backend, candidates, folds, data, problem_type, budget, *, min_survivors):
+    """Score candidates by successive halving over ``folds``, within ``budget``.
+
+    The candidates come cheapest first.  Each rung of
+    :func:`halving_schedule` scores the candidates kept, best first by their
+    mean score so far, on its folds, in parallel batches of at least
+    ``n_jobs`` fits; before each batch the budget must allow its estimated
+    time plus the final fits, except for the very first batch, so that some
+    model is always trained.  A candidate left out records why in
+    ``budget.skipped``.
+
+    Parameters
+    ----------
+    backend : EstimatorBackend
+        The comparing backend (its ``n_jobs`` and ``test_size``).
+    candidates : list of EstimatorBackend
+        One per entry, cheapest first.
+    folds : list of (train, test) index arrays
+    data : tuple
+        ``(X, y, sample_weight)``.
+    problem_type : str
+    budget : TimeBudget
+    min_survivors : int
+        Candidates kept to the last rung (the members an ensemble may have).
+
+    Returns
+    -------
+    outcomes : list of FitOutcome
+        The fold outcomes of every candidate, in the order they ran.
+    """
+    X, y, sample_weight = data
+    n_jobs = effective_n_jobs(backend.config["n_jobs"])
+    outcomes, alive, done = [], list(candidates), 0
+    rungs = halving_schedule(len(candidates), len(folds), min_survivors=min_survivors)
+    for kept, upto in rungs:
+        if done:
+            alive = sorted(alive, key=lambda c: -_mean_score(c, outcomes))[:kept]
+        pending = list(alive)
+        while pending:
+            chunk = [pending.pop(0)]
+            while pending and len(chunk) * (upto - done) < n_jobs:
+                chunk.append(pending.pop(0))
+            seconds = _fold_seconds(backend, chunk, outcomes, folds) * (upto - done) / n_jobs
+            reserve = FINAL_FITS * _fold_seconds(
+                backend,
+                sorted(alive, key=lambda c: -_mean_score(c, outcomes))[:min_survivors],
+                outcomes,
+                folds,
+            )
+            if outcomes and not budget.allows(seconds + reserve / n_jobs):
+                for candidate in (*chunk, *pending):
+                    budget.skip(
+                        f"{candidate.config['model_type']}: folds {done + 1} to "
+                        f"{upto} not run"
+                    )
+                alive = [c for c in alive if c not in chunk and c not in pending]
+                break
+            jobs = [
+                ("fold", X, y, sample_weight, train, test, candidate)
+                for candidate in chunk
+                for train, test in folds[done:upto]
+            ]
+            outcomes += run_fits(backend, jobs, problem_type)
+        done = upto
+    return outcomes
+
+
+def _mine(candidate, outcomes):
+    name = candidate.config["model_type"]
+    return [o for o in outcomes if o.role == "fold" and o.model_type == name]
+
+
+def _mean_score(candidate, outcomes):
+    scores = [o.score for o in _mine(candidate, outcomes) if np.isfinite(o.score)]
+    return float(np.mean(scores)) if scores else -np.inf
+
+
+def _fold_seconds(backend, candidates, outcomes, folds):
+    """Estimated seconds of one fold of each candidate, summed.
+
+    A candidate that ran has its own time; one that has not is estimated by
+    its catalogue ``cost`` times the seconds per unit of cost seen so far.
+    """
+    n_train = len(folds[0][0])
+    seen = {}
+    for outcome in outcomes:
+        if np.isfinite(outcome.fit_seconds_per_row):
+            seen.setdefault(outcome.model_type, []).append(
+                outcome.fit_seconds_per_row * n_train
+            )
+    cost = {name: spec.cost for name, spec in backend.model_types.items()}
+    unit = np.mean([np.mean(t) / cost[name] for name, t in seen.items()] or [0.0])
+    return float(
+        sum(
+            np.mean(seen[name]) if name in seen else unit * cost[name]
+            for name in (c.config["model_type"] for c in candidates)
+        )
+    )

@@ -17,19 +17,28 @@ the voting model over fitted members (:func:`voting_model`).
 
 # License: BSD 3 clause
 
+from dataclasses import dataclass
+
 import numpy as np
 
 __all__ = [
     "ENSEMBLE",
+    "ENSEMBLE_MEMBERS",
     "N_ITERATIONS",
+    "Chosen",
     "blend",
     "greedy_selection",
     "oof_score",
+    "select_members",
     "voting_model",
 ]
 
 #: The ``model_type`` (alone or in a list) that ensembles the candidates.
 ENSEMBLE = "ensemble"
+
+#: Candidates an ensemble's successive halving keeps to the last rung, so
+#: scored on every fold: the most members the ensemble may have.
+ENSEMBLE_MEMBERS = 4
 
 #: Rounds of greedy selection: the number of picks, with replacement, that the
 #: weights count.  auto-sklearn's ensemble selection also defaults to 50.
@@ -197,3 +206,180 @@ def voting_model(members, weights, problem_type, X, y):
     else:
         model = VotingRegressor(estimators, weights=list(weights))
     return model.fit(X, y)
+
+
+def out_of_fold(outcomes, folds, n_rows, classes):
+    """A candidate's out-of-fold predictions, assembled from its fold outcomes.
+
+    Parameters
+    ----------
+    outcomes : list of FitOutcome
+        The candidate's scored folds, each with ``test`` and ``predictions``.
+    folds : list of (train, test) index arrays
+    n_rows : int
+    classes : ndarray or None
+        All class labels, for classification: probability columns are placed
+        by label, a label a fold did not see getting 0.
+
+    Returns
+    -------
+    predictions : ndarray of shape (n_rows,) or (n_rows, n_classes), or None
+        None when a fold is missing or failed, or when a classifier has no
+        probabilities (it cannot vote softly).
+    """
+    done = [o for o in outcomes if o.error is None and o.predictions is not None]
+    if len(done) != len(folds):
+        return None
+    if classes is None:
+        predictions = np.empty(n_rows)
+    else:
+        predictions = np.zeros((n_rows, len(classes)))
+    for outcome in done:
+        if classes is None:
+            predictions[outcome.test] = outcome.predictions
+        elif outcome.predictions.ndim != 2:
+            return None
+        else:
+            columns = np.searchsorted(classes, outcome.classes)
+            predictions[np.ix_(outcome.test, columns)] = outcome.predictions
+    return predictions
+
+
+def fold_scorer(scoring, problem_type, classes, sample_weight):
+    """``score_fold(y_test, blended_test, rows)`` with the run's ``scoring``.
+
+    With ``scoring=None``: accuracy of the most probable class, or R².  A
+    scorer name or callable is called with a stand-in estimator that answers
+    with the blended outputs, so any scikit-learn scorer works.
+    """
+    from .metrics import default_score
+
+    def score_fold(y_test, blended, rows):
+        weights = None if sample_weight is None else sample_weight[rows]
+        if scoring is None:
+            pred = blended if classes is None else classes[blended.argmax(axis=1)]
+            return default_score(problem_type, y_test, pred, weights)
+        from sklearn.metrics import get_scorer
+
+        scorer = get_scorer(scoring) if isinstance(scoring, str) else scoring
+        kwargs = {} if weights is None else {"sample_weight": weights}
+        stand_in = _Outputs(blended, classes)
+        return float(scorer(stand_in, np.arange(len(y_test))[:, None], y_test, **kwargs))
+
+    return score_fold
+
+
+class _Outputs:
+    """Answers a scorer with fixed outputs, for the rows it is given by index."""
+
+    def __init__(self, outputs, classes):
+        self.outputs, self.classes_ = outputs, classes
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import Tags, TargetTags
+
+        kind = "regressor" if self.classes_ is None else "classifier"
+        return Tags(estimator_type=kind, target_tags=TargetTags(required=True))
+
+    def predict(self, X):
+        out = self.outputs[np.asarray(X)[:, 0]]
+        return out if self.classes_ is None else self.classes_[out.argmax(axis=1)]
+
+    def predict_proba(self, X):
+        if self.classes_ is None:
+            raise AttributeError("a regressor has no predict_proba")
+        return self.outputs[np.asarray(X)[:, 0]]
+
+
+@dataclass
+class Chosen:
+    """The outcome of ensemble selection over a comparison.
+
+    Attributes
+    ----------
+    members : list of (EstimatorBackend, float) or None
+        The members and their weights (summing to 1); None when fewer than
+        two candidates could be, or were, chosen: the best single model is
+        kept then, and ``note`` says why.
+    row : dict or None
+        The ensemble's leaderboard row (its folds' scores of the blended
+        out-of-fold predictions, on which the weights were chosen).
+    weights : dict of str to float
+        ``model_type`` -> weight, for the run record.
+    note : str
+    """
+
+    members: list | None
+    row: dict | None = None
+    weights: dict | None = None
+    note: str = ""
+
+
+def select_members(backend, ranked, outcomes, data, problem_type):
+    """Choose an ensemble's members and weights among a comparison's candidates.
+
+    Parameters
+    ----------
+    backend : EstimatorBackend
+        The comparing backend (its ``scoring`` and ``for_model_type``).
+    ranked : list of dict
+        The ranked leaderboard rows, best first.
+    outcomes : list of FitOutcome
+        The candidates' folds, with their predictions.
+    data : tuple
+        ``(y, sample_weight, folds)``.
+    problem_type : str
+
+    Returns
+    -------
+    chosen : Chosen
+    """
+    y, sample_weight, folds = data
+    classes = np.unique(y) if problem_type == "classification" else None
+    usable, predictions = [], []
+    for row in ranked:
+        name = row["model_type"]
+        mine = [o for o in outcomes if o.role == "fold" and o.model_type == name]
+        oof = out_of_fold(mine, folds, y.shape[0], classes)
+        if oof is not None:
+            usable.append(row)
+            predictions.append(oof)
+    kind = "probabilities" if classes is not None else "predictions"
+    if len(usable) < 2:
+        return Chosen(
+            None,
+            note=f"ensemble: fewer than two candidates have out-of-fold {kind} on "
+            f"every fold ({', '.join(r['model_type'] for r in usable) or 'none'}); "
+            "the best single model is kept.",
+        )
+    score_fold = fold_scorer(backend.config.get("scoring"), problem_type, classes, sample_weight)
+    counts, _ = greedy_selection(
+        np.asarray(predictions), lambda b: oof_score(score_fold, y, folds, b)
+    )
+    if (counts > 0).sum() < 2:
+        return Chosen(
+            None,
+            note="ensemble: greedy selection found no blend better than "
+            f"{usable[int(counts.argmax())]['model_type']} alone; it is kept.",
+        )
+    weights = counts / counts.sum()
+    blended = blend(np.asarray(predictions), weights)
+    scores = [score_fold(y[test], blended[test], test) for _, test in folds]
+    picked = [(row, float(w)) for row, w in zip(usable, weights, strict=True) if w > 0]
+    row = {
+        "model_type": ENSEMBLE,
+        "estimator": "VotingClassifier" if classes is not None else "VotingRegressor",
+        "cv_mean": float(np.mean(scores)),
+        "cv_std": float(np.std(scores)),
+        "cv_scores": scores,
+        "fit_seconds_per_row": float(sum(r["fit_seconds_per_row"] for r, _ in picked)),
+        "predict_seconds_per_row": float(
+            sum(r["predict_seconds_per_row"] for r, _ in picked)
+        ),
+        "error": None,
+    }
+    return Chosen(
+        members=[(backend.for_model_type(r["model_type"]), w) for r, w in picked],
+        row=row,
+        weights={r["model_type"]: w for r, w in picked},
+    )

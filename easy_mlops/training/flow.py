@@ -17,8 +17,12 @@ points of ``EstimatorBackend``: ``build_estimator`` and
 
 import time
 
+from joblib import effective_n_jobs
+
 from ._fit_runner import run_fits
+from .budget import TimeBudget
 from .comparison import Comparison
+from .ensemble import voting_model
 from .metrics import summarize_cv
 from .preprocessing import column_treatment
 from .result import HoldoutRecord, TrainingRunResult
@@ -63,12 +67,15 @@ class TrainingFlow:
         """Train, evaluate and refit; return the complete run record."""
         start = time.perf_counter()
         backend = self.backend
+        budget = TimeBudget(backend.config.get("time_budget"))
         problem_type, reason = resolve_problem_type(backend, y)
         classes = check_target(y, problem_type)
         if backend.comparing:
-            compared = Comparison(backend).run(X, y, sample_weight, problem_type)
+            compared = Comparison(backend).run(
+                X, y, sample_weight, problem_type, budget
+            )
             return self.finish(
-                compared.winner,
+                compared.winner or backend,
                 X,
                 y,
                 sample_weight,
@@ -79,6 +86,8 @@ class TrainingFlow:
                 cv=compared.cv,
                 leaderboard=compared.leaderboard,
                 warnings=compared.warnings,
+                members=compared.members,
+                budget=budget,
             )
         return self.finish(
             backend,
@@ -89,6 +98,7 @@ class TrainingFlow:
             reason=reason,
             classes=classes,
             start=start,
+            budget=budget,
         )
 
     def finish(
@@ -105,13 +115,21 @@ class TrainingFlow:
         cv=None,
         leaderboard=(),
         warnings=(),
+        members=None,
+        budget=None,
     ):
         """The hold-out fit, the folds (unless ``cv`` is given) and the refit
         of ``backend``, evaluated, as one record.
 
         ``cv``, ``leaderboard`` and ``warnings`` come from a comparison, whose
-        folds were scored already.
+        folds were scored already.  With ``members`` (an ensemble's
+        ``(backend, weight)`` pairs) each member is fitted, and the models
+        are their voting ensemble.  Under a limited ``budget``, folds run in
+        batches while it allows, after the final fits.
         """
+        budget = TimeBudget(None) if budget is None else budget
+        if members is not None:
+            members = _affordable(members, leaderboard, y.shape[0], budget, backend)
         if sample_weight is not None and not backend.accepts_sample_weight(
             problem_type
         ):
@@ -128,19 +146,43 @@ class TrainingFlow:
         # The hold-out fit, the folds and the refit are independent: one batch,
         # the refit (on most rows, so the longest) first so no worker idles
         # waiting for it at the end.
-        jobs = [("refit", X, y, sample_weight, None, None)] if refit else []
+        fitters = [(backend,)] if members is None else [(m,) for m, _ in members]
+        jobs = (
+            [("refit", X, y, sample_weight, None, None, *f) for f in fitters]
+            if refit
+            else []
+        )
         if has_holdout or not refit:
             holdout = (split.X_train, split.y_train, split.sample_weight_train)
-            jobs.append(("holdout", *holdout, None, None))
+            jobs += [("holdout", *holdout, None, None, *f) for f in fitters]
+        if members is None:
+            jobs = [job[:6] for job in jobs]
         run_folds = cv is None and not backend.own_cross_validation
         folds, cv_note = (
             cv_folds(backend.config, y, problem_type=problem_type)
             if run_folds
             else ([], None)
         )
-        jobs += [("fold", X, y, sample_weight, train, test) for train, test in folds]
-        outcomes = run_fits(backend, jobs, problem_type)
+        fold_jobs = [("fold", X, y, sample_weight, tr, te) for tr, te in folds]
+        outcomes = _run_within(backend, jobs, fold_jobs, problem_type, budget)
         by_role = {o.role: o for o in outcomes if o.role != "fold"}
+        if members is not None:
+            by_role = {
+                role: _Voted(
+                    voting_model(
+                        [
+                            (o.model_type, o.model)
+                            for o in outcomes
+                            if o.role == role
+                        ],
+                        [w for _, w in members],
+                        problem_type,
+                        *((X, y) if role == "refit" else holdout[:2]),
+                    ),
+                    next(o.model for o in outcomes if o.role == role),
+                )
+                for role in by_role
+            }
         if run_folds:
             cv = collect_cv(
                 outcomes, cv_note, scoring_name(backend.config, problem_type)
@@ -151,6 +193,8 @@ class TrainingFlow:
                 trained, X, y, sample_weight, problem_type=problem_type
             )
         final = by_role["refit" if refit else "holdout"].model
+        # An ensemble's columns are read from its first member's pipeline.
+        first = getattr(by_role["refit" if refit else "holdout"], "first", final)
 
         metrics, holdout = {}, None
         if has_holdout:
@@ -172,10 +216,11 @@ class TrainingFlow:
         metrics.update(cv.extra_metrics)
         if cv.note:
             skipped.append(cv.note)
+        skipped += budget.skipped
         inputs = backend.inputs
         treatment, reasons = None, {}
         if backend.preprocessing is not None and inputs.feature_names is not None:
-            treatment, reasons = column_treatment(final, inputs.feature_names, X)
+            treatment, reasons = column_treatment(first, inputs.feature_names, X)
         return TrainingRunResult(
             model=final,
             metrics=metrics,
@@ -211,7 +256,69 @@ class TrainingFlow:
             target_name=inputs.target_name,
             leaderboard=list(leaderboard),
             holdout=holdout,
+            ensemble_weights=(
+                {m.config["model_type"]: w for m, w in members} if members else {}
+            ),
         )
+
+
+class _Voted:
+    """A voting ensemble built from a role's member fits, and the first member."""
+
+    def __init__(self, model, first):
+        self.model, self.first = model, first
+
+
+def _run_within(backend, jobs, fold_jobs, problem_type, budget):
+    """Run the final fits and the folds; under a budget, the folds in batches.
+
+    The first batch holds the final fits and enough folds to fill ``n_jobs``
+    workers; each further batch of ``n_jobs`` folds starts only when the
+    budget allows it, judged by the slowest fold so far.
+    """
+    if not budget.limited or not fold_jobs:
+        return run_fits(backend, jobs + fold_jobs, problem_type)
+    n_jobs = effective_n_jobs(backend.config["n_jobs"])
+    first = max(1, n_jobs - len(jobs))
+    outcomes = run_fits(backend, jobs + fold_jobs[:first], problem_type)
+    done = first
+    while done < len(fold_jobs):
+        slowest = max(
+            o.fit_seconds_per_row * len(job[4])
+            for o, job in zip(outcomes[len(jobs) :], fold_jobs, strict=False)
+        )
+        if not budget.allows(slowest):
+            budget.skip(
+                f"cross-validation: folds {done + 1} to {len(fold_jobs)} not run"
+            )
+            break
+        outcomes += run_fits(backend, fold_jobs[done : done + n_jobs], problem_type)
+        done += n_jobs
+    return outcomes
+
+
+def _affordable(members, leaderboard, n_rows, budget, backend):
+    """The members whose final fits the budget allows, heaviest weight first.
+
+    The first member always stays, so that a model is always trained; the
+    weights of those kept are scaled to sum to one.
+    """
+    if not budget.limited:
+        return members
+    from .budget import FINAL_FITS
+
+    seconds = {row["model_type"]: row["fit_seconds_per_row"] for row in leaderboard}
+    n_jobs = effective_n_jobs(backend.config["n_jobs"])
+    ordered = sorted(members, key=lambda member: -member[1])
+    kept, total = [ordered[0]], 0.0
+    for member, weight in ordered[1:]:
+        total += FINAL_FITS * seconds[member.config["model_type"]] * n_rows
+        if budget.allows(total / n_jobs):
+            kept.append((member, weight))
+        else:
+            budget.skip(f"ensemble member {member.config['model_type']}: not refit")
+    scale = sum(weight for _, weight in kept)
+    return [(member, weight / scale) for member, weight in kept]
 
 
 def _n_features(X):

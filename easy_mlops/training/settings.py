@@ -41,6 +41,7 @@ DEFAULTS = {
     "refit": True,
     "n_jobs": None,
     "preprocessing": "auto",
+    "time_budget": None,
 }
 
 #: The keys shared by every backend, in signature order.
@@ -82,6 +83,7 @@ CONSTRAINTS = {
         StrOptions(set(PREPROCESSING_OPTIONS)),
         HasMethods(["fit", "transform"]),
     ],
+    "time_budget": [_NumberInterval(Real, 0, None, closed="neither"), None],
 }
 
 

@@ -83,7 +83,10 @@ class ModelTrainer(
         Entry of the backend's model catalogue; ``"auto"`` by default.  A
         list of entries, or ``"compare"`` for all that do the problem type,
         cross-validates each on the same folds and keeps the best
-        (``training_result_.leaderboard``).
+        (``training_result_.leaderboard``).  ``"ensemble"`` (alone: every
+        entry of the portfolio; in a list: the listed entries) ensembles
+        them by Caruana's greedy selection into a scikit-learn voting
+        ensemble (see :mod:`easy_mlops.training.ensemble`).
     problem_type : {"auto", "classification", "regression"}, default=None
         ``"auto"`` by default: detected from the target (see
         :func:`~easy_mlops.training.problem_type.infer_problem_type`).
@@ -110,6 +113,13 @@ class ModelTrainer(
         cloned and put in front of the model.  The final model is then the
         whole pipeline: ``predict`` takes raw tables, matched by column name.
         See :mod:`easy_mlops.training.preprocessing`.
+    time_budget : float > 0, default=None
+        Seconds the fit may take; None (the default) for no limit.  A
+        comparison then runs its candidates cheapest first, by successive
+        halving over the folds, and stops adding candidates when the budget
+        is spent; a single model stops adding folds.  The final fit always
+        runs, so a model is always returned; what was left out is in
+        ``training_result_.skipped``.  See :mod:`easy_mlops.training.budget`.
     model_params : dict, default=None
         Constructor parameters of the estimator, merged over the config's
         ``model_params`` (these win).  Each is also a parameter of its own,
@@ -181,6 +191,7 @@ class ModelTrainer(
         refit=None,
         n_jobs=None,
         preprocessing=None,
+        time_budget=None,
         model_params=None,
     ):
         self.config = config
@@ -193,6 +204,7 @@ class ModelTrainer(
         self.refit = refit
         self.n_jobs = n_jobs
         self.preprocessing = preprocessing
+        self.time_budget = time_budget
         self.model_params = model_params
 
     # -- configuration -------------------------------------------------------

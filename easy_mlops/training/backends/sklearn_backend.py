@@ -105,22 +105,6 @@ SKLEARN_MODEL_TYPES = {
         description="LightGBM with randomised split thresholds",
         portfolio_only=True,
     ),
-    "lightgbm_large": ModelSpec(
-        "lightgbm:LGBMClassifier",
-        "lightgbm:LGBMRegressor",
-        params={
-            "learning_rate": 0.03,
-            "num_leaves": 128,
-            "colsample_bytree": 0.9,
-            "min_child_samples": 3,
-            "n_estimators": 300,
-            "verbose": -1,
-        },
-        extra="lightgbm",
-        description="LightGBM, slower learning and larger trees",
-        cost=4,
-        portfolio_only=True,
-    ),
 }
 
 
@@ -135,8 +119,8 @@ class SklearnBackend(EstimatorBackend):
     ``pip install "easy-mlops[xgboost]"``), one per family; and the
     portfolio's further configurations, which ``model_type="ensemble"``
     draws from: ``ridge_cv``, ``random_forest_entropy``, ``extra_trees``,
-    ``hist_gradient_boosting_large``, ``lightgbm``, ``lightgbm_extra_trees``
-    and ``lightgbm_large`` (the last three need
+    ``hist_gradient_boosting_large``, ``lightgbm`` and ``lightgbm_extra_trees``
+    (the last two need
     ``pip install "easy-mlops[lightgbm]"``).  ``model_params`` passes
     constructor parameters; ``random_state`` reaches every estimator that
     takes one.
