@@ -158,3 +158,193 @@ def test_voting_regressor_predicts_the_weighted_average(regression_oof):
     model = voting_model(members, [1, 3], "regression", X, y)
     expected = (members[0][1].predict(X) + 3 * members[1][1].predict(X)) / 4
     np.testing.assert_allclose(model.predict(X), expected)
+
+
+# -- through ModelTrainer ------------------------------------------------------
+
+LISTED = ["logistic_regression", "random_forest_classifier", "extra_trees", "ensemble"]
+TREES = {"n_estimators": 10}
+
+
+def member_estimators():
+    from sklearn.ensemble import ExtraTreesClassifier
+
+    return {
+        "logistic_regression": LogisticRegression(max_iter=1000, random_state=42),
+        "random_forest_classifier": RandomForestClassifier(
+            n_estimators=10, random_state=42
+        ),
+        "extra_trees": ExtraTreesClassifier(n_estimators=10, random_state=42),
+    }
+
+
+@pytest.fixture(scope="module")
+def ensembled(multiclass_data):
+    from easy_mlops import ModelTrainer
+
+    X, y = multiclass_data
+    trainer = ModelTrainer(
+        {"model_type": LISTED, "model_params": TREES}, cv_folds=3, n_jobs=1
+    )
+    return trainer.fit(X, y)
+
+
+def test_the_weights_are_greedy_selection_on_the_same_out_of_fold_predictions(
+    ensembled, multiclass_data
+):
+    X, y = multiclass_data
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=42).split(X, y))
+    board = [r for r in ensembled.training_result_.leaderboard if r["error"] is None]
+    names = [r["model_type"] for r in board if r["model_type"] != "ensemble"]
+    estimators = member_estimators()
+    predictions = np.array(
+        [
+            cross_val_predict(estimators[n], X, y, cv=folds, method="predict_proba")
+            for n in names
+        ]
+    )
+    score = fold_mean(lambda t, p: accuracy_score(t, p.argmax(axis=1)), y, folds)
+    counts, best = selection_by_hand(predictions, score, 50)
+    expected = {n: c / counts.sum() for n, c in zip(names, counts) if c > 0}
+    result = ensembled.training_result_
+    assert result.ensemble_weights == pytest.approx(expected)
+    assert result.leaderboard[0]["model_type"] == "ensemble"
+    assert result.leaderboard[0]["cv_mean"] == pytest.approx(best)
+    assert result.leaderboard[0]["cv_mean"] >= max(r["cv_mean"] for r in board[1:])
+    assert result.model_type == LISTED and result.model_name == "VotingClassifier"
+
+
+def test_the_ensemble_is_a_soft_voting_classifier_of_its_members(
+    ensembled, multiclass_data
+):
+    from sklearn.ensemble import VotingClassifier
+
+    X, _ = multiclass_data
+    model = ensembled.estimator_
+    assert isinstance(model, VotingClassifier) and model.voting == "soft"
+    weights = ensembled.training_result_.ensemble_weights
+    assert [name for name, _ in model.estimators] == list(weights)
+    assert model.weights == list(weights.values())
+    probas = [member.predict_proba(X) for member in model.estimators_]
+    expected = np.average(probas, axis=0, weights=list(weights.values()))
+    np.testing.assert_allclose(ensembled.predict_proba(X), expected)
+    np.testing.assert_array_equal(
+        ensembled.predict(X), ensembled.classes_[expected.argmax(axis=1)]
+    )
+
+
+def test_the_holdout_scores_members_fitted_without_the_holdout(
+    ensembled, multiclass_data
+):
+    from sklearn.base import clone
+    from sklearn.model_selection import train_test_split
+
+    X, y = multiclass_data
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.2, stratify=y, shuffle=True, random_state=42
+    )
+    weights = ensembled.training_result_.ensemble_weights
+    estimators = member_estimators()
+    probas = [
+        clone(estimators[name]).fit(X_train, y_train).predict_proba(X_test)
+        for name in weights
+    ]
+    blended = np.average(probas, axis=0, weights=list(weights.values()))
+    expected = accuracy_score(y_test, blended.argmax(axis=1))
+    assert ensembled.training_result_.metrics["accuracy"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("format", ["joblib", "skops"])
+def test_an_ensemble_saves_loads_and_clones(ensembled, multiclass_data, tmp_path, format):
+    from sklearn.base import clone
+
+    from easy_mlops.training import load_model
+
+    X, y = multiclass_data
+    path = tmp_path / "model.easymlops"
+    ensembled.save_model(path, format=format)
+    trusted = ["sklearn.tree._tree.Tree", "sklearn.utils._bunch.Bunch"]
+    loaded = load_model(path, trusted=trusted if format == "skops" else None)
+    np.testing.assert_allclose(loaded.predict_proba(X), ensembled.predict_proba(X))
+    assert loaded.training_result_.ensemble_weights == pytest.approx(
+        ensembled.training_result_.ensemble_weights
+    )
+    copy = clone(ensembled)
+    assert copy.get_params() == ensembled.get_params()
+    assert not hasattr(copy, "training_result_")
+
+
+def test_a_regression_ensemble_is_a_voting_regressor(regression_data):
+    from sklearn.ensemble import VotingRegressor
+
+    from easy_mlops import ModelTrainer
+
+    X, y = regression_data
+    trainer = ModelTrainer(
+        {
+            "model_type": ["linear_regression", "random_forest_regressor", "ensemble"],
+            "model_params": TREES,
+        },
+        cv_folds=3,
+    ).fit(X, y)
+    model = trainer.estimator_
+    weights = trainer.training_result_.ensemble_weights
+    if len(weights) > 1:
+        assert isinstance(model, VotingRegressor)
+        expected = np.average(
+            [m.predict(X) for m in model.estimators_], axis=0, weights=model.weights
+        )
+        np.testing.assert_allclose(trainer.predict(X), expected)
+    else:  # one member was as good as any blend: the single model is kept
+        assert any("the best single model" in w or "alone" in w
+                   for w in trainer.training_result_.warnings)
+
+
+def test_fewer_than_two_candidates_fall_back_to_the_best_model(regression_data):
+    from easy_mlops import ModelTrainer
+
+    X, y = regression_data
+    trainer = ModelTrainer(
+        {"model_type": ["linear_regression", "ensemble"]}, cv_folds=3
+    ).fit(X, y)
+    result = trainer.training_result_
+    assert result.model_name == "LinearRegression"
+    assert result.ensemble_weights == {}
+    assert any("fewer than two candidates" in w for w in result.warnings)
+
+
+def test_a_callable_backend_cannot_be_ensembled():
+    from easy_mlops import ModelTrainer
+
+    config = {
+        "backend": "callable",
+        "build_model": lambda config, problem_type: None,
+        "train_fn": lambda model, X, y, config: None,
+        "predict_fn": lambda model, X: None,
+        "model_type": "ensemble",
+    }
+    with pytest.raises(ValueError, match="no model catalogue, so model_type "
+                       "'ensemble' cannot compare or ensemble models"):
+        ModelTrainer(config).fit(np.zeros((10, 2)), np.arange(10.0))
+
+
+def test_ensemble_alone_in_a_list_is_refused():
+    from easy_mlops import ModelTrainer
+
+    with pytest.raises(ValueError, match="lists only 'ensemble'"):
+        ModelTrainer(model_type=["ensemble"]).fit(np.zeros((10, 2)), np.arange(10.0))
+
+
+def test_ensemble_draws_from_the_portfolio_and_compare_does_not():
+    from easy_mlops.training import SklearnBackend
+    from easy_mlops.training.comparison import candidate_entries
+    from easy_mlops.training.settings import resolve_settings
+
+    def entries(**settings):
+        backend = SklearnBackend(resolve_settings(None, settings))
+        return candidate_entries(backend, "classification")[0]
+
+    portfolio = {n for n, s in SklearnBackend.model_types.items() if s.portfolio_only}
+    assert not portfolio & set(entries(model_type="compare"))
+    assert "extra_trees" in entries(model_type="ensemble")
+    assert "extra_trees" in entries(model_type="compare", time_budget=30)

@@ -214,10 +214,7 @@ class Comparison:
         self.backend = backend
 
     def candidates(self, problem_type=None):
-        """One backend per entry to compare (see :func:`candidate_entries`),
-        for ``problem_type`` or else the requested one, if any."""
-        if problem_type is None and self.backend.config["problem_type"] != "auto":
-            problem_type = self.backend.config["problem_type"]
+        """One backend per entry to compare (see :func:`candidate_entries`)."""
         entries, _ = candidate_entries(self.backend, problem_type)
         return [self.backend.for_model_type(entry) for entry in entries]
 
@@ -229,7 +226,9 @@ class Comparison:
         """Check the entries and ``model_params``, then each candidate's config."""
         check_candidates(self.backend)
         check_shared_params(self.backend)
-        for candidate in self.candidates():
+        # With a problem type given, "compare" means the entries that do it.
+        requested = self.backend.config["problem_type"]
+        for candidate in self.candidates(None if requested == "auto" else requested):
             candidate.check_config()
 
     def run(self, X, y, sample_weight, problem_type, budget):

@@ -116,9 +116,7 @@ class EstimatorBackend(BaseTrainingBackend):
             ) from None
 
     def supported_problem_types(self):
-        if not self.model_types:
-            return PROBLEM_TYPES
-        if self.comparing:
+        if self.comparing:  # a backend without a catalogue is refused here
             Comparison(self).check_entries()
             kinds = {
                 kind
@@ -126,6 +124,8 @@ class EstimatorBackend(BaseTrainingBackend):
                 for kind in candidate.supported_problem_types()
             }
             return tuple(kind for kind in PROBLEM_TYPES if kind in kinds)
+        if not self.model_types:
+            return PROBLEM_TYPES
         return self.model_spec.problem_types
 
     @property
