@@ -163,7 +163,8 @@ def read_config(path):
 _KEY_NOTES = {
     "backend": "Training backend (`easy-mlops backends` lists them)",
     "model_type": "Entry of the backend's model catalogue, a list of entries to "
-    "compare, or compare (all of them)",
+    "compare, compare (all of them), or ensemble (the portfolio, ensembled; in a "
+    "list: the listed entries)",
     "problem_type": "What to train for (auto: detect it from the target)",
     "test_size": "Share of rows held out for evaluation, 0 for none",
     "cv_folds": "Cross-validation folds, 0 or 1 for none",
@@ -172,6 +173,8 @@ _KEY_NOTES = {
     "n_jobs": "Parallel fits (null: 1; -1: every core)",
     "preprocessing": "Encode text, categories, dates and missing values with "
     "skrub (auto) or give the model the columns as they are (none)",
+    "time_budget": "Seconds the fit may take (null: no limit); candidates run "
+    "cheapest first and a model is always returned",
 }
 
 

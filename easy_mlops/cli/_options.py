@@ -90,7 +90,8 @@ def override_options(command):
             "--model-type",
             help="Model type of the backend's catalogue; a comma-separated list, "
             "or 'compare' for all, cross-validates each on the same folds and "
-            "keeps the best.",
+            "keeps the best; 'ensemble' (alone: the whole portfolio; in a list: "
+            "the listed ones) keeps their weighted soft-voting ensemble.",
         ),
         click.option(
             "--problem-type",
@@ -101,6 +102,12 @@ def override_options(command):
         click.option("--cv-folds", type=int, help="Cross-validation folds (0: none)."),
         click.option("--random-state", type=int, help="Seed of splits and models."),
         click.option("--n-jobs", type=int, help="Parallel fits (-1: all cores)."),
+        click.option(
+            "--time-budget",
+            type=float,
+            help="Seconds the fit may take: candidates run cheapest first and "
+            "stop when it is spent; a model is always returned.",
+        ),
         click.option(
             "--preprocessing",
             type=click.Choice(["auto", "none"]),
