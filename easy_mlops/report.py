@@ -176,6 +176,8 @@ def write_report(trainer, directory, *, y_true=None, y_pred=None, manifest=None)
             )
         if result.leaderboard:
             plots.append(_draw_leaderboard(result, directory))
+        if result.ensemble_weights:
+            plots.append(_draw_weights(result, directory))
 
     metrics_path = directory / "metrics.json"
     record = {
@@ -338,6 +340,19 @@ def _draw_leaderboard(result, directory):
     path = directory / "leaderboard.png"
     figure.savefig(path, dpi=100, bbox_inches="tight")
     return path, "Model types compared on the same folds (best at the top)"
+
+
+def _draw_weights(result, directory):
+    from matplotlib.figure import Figure
+
+    names = list(result.ensemble_weights)[::-1]
+    figure = Figure(figsize=(7, 1 + 0.45 * len(names)))
+    ax = figure.subplots()
+    ax.barh(names, [result.ensemble_weights[n] for n in names], color="tab:purple")
+    ax.set(xlabel="weight in the soft vote", title="Ensemble weights")
+    path = directory / "ensemble_weights.png"
+    figure.savefig(path, dpi=100, bbox_inches="tight")
+    return path, "The ensemble's members and their weights (greedy selection)"
 
 
 def _short(label, width):

@@ -348,3 +348,12 @@ def test_ensemble_draws_from_the_portfolio_and_compare_does_not():
     assert not portfolio & set(entries(model_type="compare"))
     assert "extra_trees" in entries(model_type="ensemble")
     assert "extra_trees" in entries(model_type="compare", time_budget=30)
+
+
+def test_the_report_draws_the_weights(ensembled, tmp_path):
+    pytest.importorskip("matplotlib")
+    from easy_mlops.report import write_report
+
+    report = write_report(ensembled, tmp_path)
+    assert tmp_path / "ensemble_weights.png" in report.files
+    assert "ensemble_weights.png" in (tmp_path / "index.html").read_text()
