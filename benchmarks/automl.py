@@ -358,6 +358,16 @@ def main(argv=None):
         results[table.name] = run_table(
             table, systems, n_folds, max_rows=300 if args.quick else None
         )
+        for name, row in results[table.name].items():
+            print(
+                f"  {name}: score {_mean(row['scores']):.3f}, "
+                f"{_mean(row['seconds']):.1f} s per fold",
+                file=sys.stderr,
+                flush=True,
+            )
+        if not args.quick:  # kept table by table: a long run may be stopped
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            args.output.write_text(json.dumps({"folds": n_folds, "results": results}))
     summary, goals = summarize(results, systems)
     text = markdown(results, systems, summary, goals, notes)
     print(text)
