@@ -242,3 +242,15 @@ def test_yaml_lists_are_read_and_checked(tmp_path):
     with pytest.raises(ConfigError, match="did you mean|Did you mean") as info:
         load_config(path)
     assert "model_type" in str(info.value)
+
+
+def test_compare_with_a_problem_type_builds_only_its_candidates(classification_data):
+    X, y = classification_data
+    trainer = ModelTrainer(
+        {"model_type": "compare", "model_params": {"n_estimators": 5}},
+        problem_type="classification",
+        cv_folds=2,
+    ).fit(X, y)
+    names = {row["model_type"] for row in trainer.training_result_.leaderboard}
+    assert "linear_regression" not in names and "logistic_regression" in names
+    assert hasattr(trainer, "predict_proba")

@@ -218,6 +218,14 @@ class Comparison:
         entries, _ = candidate_entries(self.backend, problem_type)
         return [self.backend.for_model_type(entry) for entry in entries]
 
+    def requested_candidates(self):
+        """The candidates for the requested ``problem_type``; all when "auto".
+
+        With a problem type given, "compare" means the entries that do it.
+        """
+        requested = self.backend.config["problem_type"]
+        return self.candidates(None if requested == "auto" else requested)
+
     def check_entries(self):
         """Check the entries (see :func:`check_candidates`)."""
         check_candidates(self.backend)
@@ -226,9 +234,7 @@ class Comparison:
         """Check the entries and ``model_params``, then each candidate's config."""
         check_candidates(self.backend)
         check_shared_params(self.backend)
-        # With a problem type given, "compare" means the entries that do it.
-        requested = self.backend.config["problem_type"]
-        for candidate in self.candidates(None if requested == "auto" else requested):
+        for candidate in self.requested_candidates():
             candidate.check_config()
 
     def run(self, X, y, sample_weight, problem_type, budget):

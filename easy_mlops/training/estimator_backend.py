@@ -167,7 +167,7 @@ class EstimatorBackend(BaseTrainingBackend):
     def has_predict_proba(self, model=None):
         if model is None:
             if self.comparing:
-                candidates = Comparison(self).candidates()
+                candidates = Comparison(self).requested_candidates()
                 return all(c.has_predict_proba() for c in candidates)
             model = self.build_estimator("classification")
         return hasattr(model, "predict_proba")
@@ -212,7 +212,9 @@ class EstimatorBackend(BaseTrainingBackend):
         NaN and sparse input are accepted only when every candidate estimator
         accepts them.
         """
-        backends = Comparison(self).candidates() if self.comparing else [self]
+        backends = (
+            Comparison(self).requested_candidates() if self.comparing else [self]
+        )
         tags = [
             get_tags(backend.build_estimator(problem_type)).input_tags
             for backend in backends
