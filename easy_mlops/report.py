@@ -449,7 +449,7 @@ pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; }}
 </style>
 </head>
 <body>
-<h1>{esc(result.model_name)} ({esc(result.backend)}/{esc(result.model_type)})</h1>
+<h1>{esc(result.model_name)} ({esc(result.backend)}/{esc(str(result.model_type))})</h1>
 <p>Problem type: <strong>{esc(result.problem_type)}</strong>
 ({esc(result.problem_type_reason)}). {result.n_samples} rows,
 {result.n_test} held out.</p>

@@ -17,6 +17,7 @@ points of ``EstimatorBackend``: ``build_estimator`` and
 
 import time
 
+import numpy as np
 from joblib import effective_n_jobs
 
 from ._fit_runner import run_fits
@@ -167,21 +168,13 @@ class TrainingFlow:
         outcomes = _run_within(backend, jobs, fold_jobs, problem_type, budget)
         by_role = {o.role: o for o in outcomes if o.role != "fold"}
         if members is not None:
+            rows = {"refit": (X, y)}
+            if "holdout" in by_role:
+                rows["holdout"] = holdout[:2]
             by_role = {
-                role: _Voted(
-                    voting_model(
-                        [
-                            (o.model_type, o.model)
-                            for o in outcomes
-                            if o.role == role
-                        ],
-                        [w for _, w in members],
-                        problem_type,
-                        *((X, y) if role == "refit" else holdout[:2]),
-                    ),
-                    next(o.model for o in outcomes if o.role == role),
-                )
-                for role in by_role
+                role: _vote(outcomes, members, role, problem_type, *data)
+                for role, data in rows.items()
+                if role in by_role
             }
         if run_folds:
             cv = collect_cv(
@@ -269,6 +262,14 @@ class _Voted:
         self.model, self.first = model, first
 
 
+def _vote(outcomes, members, role, problem_type, X, y):
+    """The voting ensemble of the members' fits of one role (their job order)."""
+    fitted = [o for o in outcomes if o.role == role]
+    pairs = [(o.model_type, o.model) for o in fitted]
+    weights = [weight for _, weight in members]
+    return _Voted(voting_model(pairs, weights, problem_type, X, y), fitted[0].model)
+
+
 def _run_within(backend, jobs, fold_jobs, problem_type, budget):
     """Run the final fits and the folds; under a budget, the folds in batches.
 
@@ -283,10 +284,12 @@ def _run_within(backend, jobs, fold_jobs, problem_type, budget):
     outcomes = run_fits(backend, jobs + fold_jobs[:first], problem_type)
     done = first
     while done < len(fold_jobs):
-        slowest = max(
-            o.fit_seconds_per_row * len(job[4])
-            for o, job in zip(outcomes[len(jobs) :], fold_jobs, strict=False)
-        )
+        per_row = [
+            o.fit_seconds_per_row
+            for o in outcomes
+            if o.role == "fold" and np.isfinite(o.fit_seconds_per_row)
+        ]
+        slowest = max(per_row, default=0.0) * max(len(job[4]) for job in fold_jobs)
         if not budget.allows(slowest):
             budget.skip(
                 f"cross-validation: folds {done + 1} to {len(fold_jobs)} not run"
