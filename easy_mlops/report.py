@@ -155,6 +155,8 @@ def write_report(trainer, directory, *, y_true=None, y_pred=None, manifest=None)
     directory.mkdir(parents=True, exist_ok=True)
     result = trainer.training_result_
     report = Report(directory)
+    if result.baseline.get("warning"):
+        report.notes.append(result.baseline["warning"])
     if manifest is None:
         manifest = getattr(trainer, "manifest_", None)
 
@@ -240,6 +242,9 @@ def _draw_plots(result, y_true, y_pred, directory, notes):
         folds = np.arange(1, scores.size + 1)
         ax.bar(folds, np.nan_to_num(scores), color="tab:blue")
         ax.axhline(np.nanmean(scores), color="tab:orange", label="mean")
+        baseline = np.asarray(result.baseline.get("cv_scores", []), dtype=float)
+        if baseline.size == scores.size:
+            ax.plot(folds, baseline, "k_", markersize=20, label="baseline")
         ax.set(
             xlabel="fold",
             ylabel=result.scoring,
@@ -409,8 +414,10 @@ def _confusion_figure(Figure, y_true, y_pred):
 
 def _page(result, manifest, plots, notes):
     esc = html.escape
+    baseline = result.baseline.get("metrics", {})
     rows = "\n".join(
-        f"<tr><td>{esc(name)}</td><td>{_format(value)}</td></tr>"
+        f"<tr><td>{esc(name)}</td><td>{_format(value)}</td>"
+        f"<td>{_format(baseline.get(name))}</td></tr>"
         for name, value in result.metrics.items()
     )
     figures = "\n".join(
@@ -455,7 +462,7 @@ pre {{ background: #f6f6f6; padding: 1em; overflow-x: auto; }}
 {result.n_test} held out.</p>
 <h2>Metrics</h2>
 <table>
-<tr><th>metric</th><th>value</th></tr>
+<tr><th>metric</th><th>value</th><th>baseline</th></tr>
 {rows}
 </table>
 {f"<ul>{note_items}</ul>" if note_items else ""}

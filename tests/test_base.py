@@ -107,14 +107,13 @@ def test_built_in_backends_declare_the_steps_they_replace(hook, flag):
 
 
 def test_a_plugin_written_against_the_old_contract_fits_saves_and_loads(tmp_path):
+    from _old_plugin import OldStylePlugin
     from sklearn.datasets import make_classification
     from sklearn.metrics import accuracy_score
     from sklearn.model_selection import train_test_split
 
     from easy_mlops import ModelTrainer, load_model
     from easy_mlops.utils import check_backend
-
-    from _old_plugin import OldStylePlugin
 
     X, y = make_classification(n_samples=120, n_features=5, random_state=0)
     ModelTrainer.register_backend(OldStylePlugin, overwrite=True)

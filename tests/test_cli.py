@@ -511,7 +511,12 @@ def test_the_leaderboard_keeps_its_numbers_whole_in_80_columns():
             "error": None,
         },
     ]
-    result = SimpleNamespace(scoring="accuracy", leaderboard=rows)
+    baseline = {
+        "estimator": "DummyClassifier()",
+        "metrics": {"cv_mean": 0.6274, "cv_std": 0.0021},
+        "cv_scores": [0.6253, 0.6295],
+    }
+    result = SimpleNamespace(scoring="accuracy", leaderboard=rows, baseline=baseline)
     out = io.StringIO()
     Console(file=out, width=80).print(leaderboard_table(result))
     shown = out.getvalue()
@@ -520,6 +525,9 @@ def test_the_leaderboard_keeps_its_numbers_whole_in_80_columns():
     for number in ("0.9543", "0.0140", "0.9473", "0.0036", "0.022", "0.003"):
         assert number in shown
     assert shown.index("0.9543") < shown.index("0.9473")  # the best first
+    # The baseline comes last, without a rank.
+    assert shown.index("0.9473") < shown.index("0.6274")
+    assert "\n│ -    │ baseline" in shown
 
     rows[1] |= {"cv_mean": None, "cv_std": None, "error": "ValueError: bad"}
     out = io.StringIO()
@@ -527,6 +535,120 @@ def test_the_leaderboard_keeps_its_numbers_whole_in_80_columns():
     shown = out.getvalue()
     assert "ValueError" in shown and "bad" in shown and "n/a" in shown
     assert "\n│ -" in shown  # a failed candidate has no rank
+
+
+# -- --group and --time --------------------------------------------------------------
+
+
+@pytest.fixture
+def panel_file(tmp_path):
+    """A panel: 30 people, 4 rows each, a personal effect the code identifies."""
+    rng = np.random.default_rng(0)
+    people = np.repeat(np.arange(30), 4)
+    frame = pd.DataFrame(
+        {
+            "person": people,
+            "code": rng.random(30)[people],
+            "x": rng.standard_normal(120),
+        }
+    )
+    frame["y"] = 2 * rng.standard_normal(30)[people] + frame["x"]
+    frame.to_csv(tmp_path / "panel.csv", index=False)
+    (tmp_path / "fast.yaml").write_text(FAST)
+    return tmp_path, frame
+
+
+def test_train_with_group_keeps_people_apart(panel_file):
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.model_selection import GroupKFold, cross_val_score
+
+    from easy_mlops import load_model
+
+    workdir, frame = panel_file
+    trained = run(
+        workdir,
+        *("train", "panel.csv", "--target", "y", "--group", "person"),
+        *("--config", "fast.yaml", "-o", "m.easymlops"),
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert "120 rows, 2 features" in trained.stdout
+    assert re.search(r"metric\s+┃\s+value\s+┃\s+baseline", trained.stdout)
+    model = load_model(workdir / "m.easymlops")
+    assert list(model.feature_names_in_) == ["code", "x"]
+    split = model.training_result_.split
+    assert split["rows"] == "grouped" and split["group_column"] == "person"
+    folds = GroupKFold(2, shuffle=True, random_state=42)
+    forest = RandomForestRegressor(n_estimators=10, random_state=42)
+    expected = cross_val_score(
+        forest, frame[["code", "x"]], frame["y"], groups=frame["person"], cv=folds
+    )
+    np.testing.assert_allclose(model.cv_scores_, expected)
+
+    predicted = run(workdir, "predict", "m.easymlops", "panel.csv")
+    assert predicted.returncode == 0, predicted.stderr
+    assert len(pd.read_csv(io.StringIO(predicted.stdout))) == 120
+
+    evaluated = run(workdir, "evaluate", "m.easymlops", "panel.csv")
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "In-sample: 120 of these 120 rows were used to train" in evaluated.stdout
+    frame.assign(code=frame["code"] + 1).to_csv(workdir / "new.csv", index=False)
+    evaluated = run(workdir, "evaluate", "m.easymlops", "new.csv")
+    assert evaluated.returncode == 0, evaluated.stderr
+    assert "In-sample" not in evaluated.stdout and "r2_score" in evaluated.stdout
+
+
+def test_train_with_time_splits_forward(tmp_path):
+    from sklearn.linear_model import RidgeCV
+    from sklearn.model_selection import TimeSeriesSplit, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from easy_mlops import load_model
+    from easy_mlops.training.backends.sklearn_backend import RIDGE_ALPHAS
+
+    months = pd.date_range("2018-01-01", periods=48, freq="MS")
+    season = np.cos(np.arange(48) * np.pi / 6)
+    frame = pd.DataFrame({"month": months.strftime("%Y-%m-%d"), "season": season})
+    frame["sales"] = 5 * season + np.random.default_rng(0).normal(size=48)
+    shuffled = frame.sample(frac=1, random_state=3)
+    shuffled.to_csv(tmp_path / "sales.csv", index=False)
+    trained = run(
+        tmp_path,
+        *("train", "sales.csv", "--target", "sales", "--time", "month"),
+        *("--model-type", "ridge", "--cv-folds", "3", "-o", "m.easymlops"),
+    )
+    assert trained.returncode == 0, trained.stderr
+    model = load_model(tmp_path / "m.easymlops")
+    result = model.training_result_
+    assert (
+        result.split["rows"] == "time-ordered"
+        and result.split["time_column"] == "month"
+    )
+    ridge = make_pipeline(StandardScaler(), RidgeCV(alphas=RIDGE_ALPHAS))
+    expected = cross_val_score(
+        ridge, frame[["season"]], frame["sales"], cv=TimeSeriesSplit(3)
+    )
+    np.testing.assert_allclose(model.cv_scores_, expected)
+    assert result.n_test == 10  # the latest 20% of 48 rows, rounded up
+
+
+@pytest.mark.parametrize(
+    "option, column, message",
+    [
+        ("--group", "persn", "has no column 'persn' (given to --group)"),
+        ("--time", "person", "time_column 'person' holds values such as"),
+        ("--group", "y", "The target column 'y' is also given to --group"),
+    ],
+)
+def test_unusable_group_or_time_column_exits_2(panel_file, option, column, message):
+    workdir, frame = panel_file
+    if option == "--time":
+        frame.assign(person="p" + frame["person"].astype(str)).to_csv(
+            workdir / "panel.csv", index=False
+        )
+    result = run(workdir, "train", "panel.csv", "--target", "y", option, column)
+    assert result.returncode == 2
+    assert message in result.stderr
 
 
 def test_an_ensemble_with_a_time_budget_from_the_command_line(workdir):

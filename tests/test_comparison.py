@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.datasets import make_classification
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
-from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import (
     GridSearchCV,
@@ -13,9 +14,12 @@ from sklearn.model_selection import (
     cross_validate,
     train_test_split,
 )
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from easy_mlops import ModelTrainer
 from easy_mlops.training import ModelSpec, SklearnBackend, registry
+from easy_mlops.training.backends.sklearn_backend import RIDGE_ALPHAS
 
 LISTED = ["logistic_regression", "random_forest_classifier", "hist_gradient_boosting"]
 PARAMS = {"n_estimators": 15, "max_iter": 50}
@@ -92,17 +96,17 @@ def test_compare_takes_every_installed_entry_for_the_problem_type(regression_dat
         name
         for name, spec in SklearnBackend.model_types.items()
         if "regression" in spec.problem_types
-        and name != "auto"
+        and spec.compared
         and not spec.portfolio_only
     ]
     assert sorted(names) == sorted(regressors)
+    assert "auto" not in names and "linear_regression" not in names
     folds = KFold(2, shuffle=True, random_state=42)
     row = next(
-        r
-        for r in trainer.training_result_.leaderboard
-        if r["model_type"] == "linear_regression"
+        r for r in trainer.training_result_.leaderboard if r["model_type"] == "ridge"
     )
-    expected = cross_validate(LinearRegression(), X, y, cv=folds)["test_score"]
+    ridge = make_pipeline(StandardScaler(), RidgeCV(alphas=RIDGE_ALPHAS))
+    expected = cross_validate(ridge, X, y, cv=folds)["test_score"]
     np.testing.assert_allclose(row["cv_scores"], expected)
 
 
@@ -242,6 +246,28 @@ def test_yaml_lists_are_read_and_checked(tmp_path):
     with pytest.raises(ConfigError, match="did you mean|Did you mean") as info:
         load_config(path)
     assert "model_type" in str(info.value)
+
+
+def test_without_scoring_a_comparison_ranks_by_balanced_accuracy():
+    X, y = make_classification(
+        n_samples=150, n_features=5, weights=[0.8], flip_y=0.05, random_state=3
+    )
+    trainer = ModelTrainer(
+        {"model_type": LISTED, "model_params": PARAMS}, cv_folds=3
+    ).fit(X, y)
+    result = trainer.training_result_
+    assert result.scoring == "balanced_accuracy"
+    folds = StratifiedKFold(3, shuffle=True, random_state=42)
+    row = next(
+        r for r in result.leaderboard if r["model_type"] == "random_forest_classifier"
+    )
+    forest = RandomForestClassifier(n_estimators=15, random_state=42)
+    expected = cross_validate(forest, X, y, cv=folds, scoring="balanced_accuracy")
+    np.testing.assert_allclose(row["cv_scores"], expected["test_score"])
+    means = [r["cv_mean"] for r in result.leaderboard]
+    assert means == sorted(means, reverse=True)
+    # The baseline, scored the same way, is what a majority guess gets: 1/2.
+    np.testing.assert_allclose(result.baseline["cv_scores"], 0.5)
 
 
 def test_compare_with_a_problem_type_builds_only_its_candidates(classification_data):

@@ -382,25 +382,28 @@ def test_skops_format_trusts_only_known_types(tmp_path, classification_frame):
     assert list(loaded.classes_) == ["no", "yes"]
 
 
+class Annotation:
+    """A type of this module: in no allow-list, so a skops load must be told."""
+
+    def __init__(self, text):
+        self.text = text
+
+
 def test_skops_refuses_untrusted_types_until_trusted(tmp_path, classification_data):
     pytest.importorskip("skops")
-    pytest.importorskip("lightgbm")
-    trainer = ModelTrainer(
-        {"backend": "lightgbm", "model_params": {"n_estimators": 3}}, cv_folds=0
-    ).fit(*classification_data)
+    X, y = classification_data
+    trainer = ModelTrainer(model_type="logistic_regression", cv_folds=0).fit(X, y)
+    trainer.training_result_.model.note_ = Annotation("reviewed by nobody")
     path = trainer.save_model(tmp_path / "m.skops", format="skops")
-    with pytest.raises(
-        ModelLoadError, match="not trusted by default.*LGBMClassifier.*trusted="
-    ):
-        load_model(path)
-    from skops.io import get_untrusted_types
-
-    with zipfile.ZipFile(path) as archive:
-        untrusted = get_untrusted_types(data=archive.read("model"))
-    loaded = load_model(path, trusted=untrusted)
-    np.testing.assert_array_equal(
-        loaded.predict(classification_data[0]), trainer.predict(classification_data[0])
-    )
+    name = f"{__name__}.Annotation"
+    with pytest.raises(ModelLoadError) as info:
+        load_model(path, secure=True)
+    # Only the type outside the allow-list is named.
+    assert f"not trusted by default: [{name!r}]" in str(info.value)
+    assert f"trusted=[{name!r}]" in str(info.value)
+    loaded = load_model(path, secure=True, trusted=[name])
+    assert loaded.training_result_.model.note_.text == "reviewed by nobody"
+    np.testing.assert_array_equal(loaded.predict(X), trainer.predict(X))
 
 
 def test_skops_is_for_sklearn_family_models(tmp_path, regression_data):
@@ -589,8 +592,9 @@ def test_trusted_as_one_string_is_one_type(tmp_path, classification_frame):
     pytest.importorskip("skops")
     X, y = classification_frame
     forest = ModelTrainer({"model_params": {"n_estimators": 3}}, cv_folds=0).fit(X, y)
+    forest.training_result_.model.note_ = Annotation("a string is one name")
     path = forest.save_model(tmp_path / "forest.skops", format="skops")
-    loaded = load_model(path, trusted="sklearn.tree._tree.Tree")
+    loaded = load_model(path, trusted=f"{__name__}.Annotation")
     np.testing.assert_array_equal(loaded.predict(X), forest.predict(X))
     with pytest.raises(TypeError, match="trusted must be a list of type names"):
         load_model(path, trusted=[3])

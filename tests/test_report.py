@@ -1,5 +1,6 @@
 """The report: metrics.json, PNG plots that open as images, an index.html using them."""
 
+import html
 import json
 import re
 import sys
@@ -9,6 +10,7 @@ import pytest
 
 from easy_mlops import ModelTrainer
 from easy_mlops.report import holdout_predictions, write_report
+from easy_mlops.training import ModelQualityWarning
 
 
 def fitted(X, y, fast, **settings):
@@ -158,3 +160,18 @@ def test_a_raw_table_report_shows_each_column_and_matches_the_holdout(tmp_path, 
     assert "<h2>Columns</h2>" in page
     assert "<tr><td>city</td><td>categorical</td>" in page
     assert "<tr><td>seen</td><td>datetime</td>" in page
+
+
+def test_the_report_shows_the_baseline_and_says_when_it_is_not_beaten(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((90, 3))
+    y = rng.choice(["a", "b"], size=90, p=[0.7, 0.3])  # independent of X
+    with pytest.warns(ModelQualityWarning):
+        trainer = ModelTrainer(model_type="logistic_regression", cv_folds=3).fit(X, y)
+    report = write_report(trainer, tmp_path / "r")
+    page = report.index.read_text()
+    baseline = trainer.training_result_.baseline
+    accuracy = baseline["metrics"]["accuracy"]
+    assert "<th>baseline</th>" in page and f"<td>{accuracy:.4f}</td>" in page
+    assert report.notes[0] == baseline["warning"]
+    assert html.escape(baseline["warning"]) in page

@@ -12,6 +12,14 @@ Read top to bottom, this module is the list:
 4. Bounded YAML: aliases cannot multiply work, nesting is limited, and
    neither runs code.
 5. Old bare pickles (make-mlops-easy 0.4) are never unpickled.
+6. MLflow models follow the same rule: with ``secure`` or a signing key, a
+   ``runs:/`` or ``models:/`` URI loads the easy_mlops file its run holds,
+   with the same checks, and never the pickle MLflow's flavour stores; the
+   command line says when a load is about to unpickle.
+7. The pickle-free format trusts a reviewed list of the types the package
+   builds its models from (scikit-learn, skrub, NumPy, SciPy, pandas,
+   XGBoost, LightGBM), named one by one; any other type must be passed as
+   ``trusted``.
 
 Each attack uses a real malicious pickle whose ``__reduce__`` creates a
 marker file: a test asserts the marker does not appear, and a control test
@@ -20,15 +28,18 @@ payload is known to be live.
 """
 
 import hashlib
+import importlib.util
 import json
 import os
 import pickle
 import subprocess
 import sys
 import tracemalloc
+import warnings
 import zipfile
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from easy_mlops import ModelTrainer
@@ -438,6 +449,17 @@ def test_yaml_python_tags_do_not_run(tmp_path, marker):
 # -- 5. bare pickles -------------------------------------------------------------------
 
 
+def test_a_manifest_listing_thousands_of_versions_is_refused(tmp_path, linear):
+    """Each recorded version is looked up and named in a warning: a forged
+    list of thousands would cost seconds and a warning of megabytes."""
+    path = linear.save_model(tmp_path / "m")
+    versions = {f"package{i}": "1.0" for i in range(5000)}
+    forge(path, {}, manifest_update={"versions": versions})
+    for load in (load_model, inspect_model):
+        with pytest.raises(ModelLoadError, match="versions of 5000 packages.*at most"):
+            load(path)
+
+
 def test_a_bare_pickle_is_never_unpickled(tmp_path, marker):
     """make-mlops-easy 0.4 saved bare joblib files; easy_mlops refuses them."""
     path = tmp_path / "old.joblib"
@@ -471,3 +493,333 @@ def test_cli_secure_flag_refuses_a_joblib_file_in_one_line(
         assert "Traceback" not in done.stderr
         assert "secure=True loads only format='skops'" in done.stderr
     assert not marker.exists()
+
+
+def test_cli_says_when_a_load_unpickles(tmp_path, linear, data):
+    table = tmp_path / "x.csv"
+    pd.DataFrame(data[0], columns=["a", "b", "c"]).to_csv(table, index=False)
+    joblib_file = linear.save_model(tmp_path / "m")
+    pytest.importorskip("skops")
+    skops_file = linear.save_model(tmp_path / "m.skops", format="skops")
+    notes = {}
+    for name, path, flags in [
+        ("joblib", joblib_file, []),
+        ("skops", skops_file, []),
+        ("secure", skops_file, ["--secure"]),
+    ]:
+        done = run_cli("predict", *flags, path, table)
+        assert done.returncode == 0, done.stderr
+        notes[name] = [line for line in done.stderr.splitlines() if "unpickles" in line]
+    assert notes["joblib"] == [
+        f"Note: loading {joblib_file} unpickles it, which runs code from it: use "
+        "only models you trust, or format='skops' models with --secure."
+    ]
+    assert notes["skops"] == notes["secure"] == []
+
+
+def run_cli(*args, env=None, cwd=None):
+    environment = {**os.environ, SIGNING_KEY_VARIABLE: "", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "easy_mlops", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=cwd,
+        timeout=300,
+    )
+
+
+# -- 6. MLflow models: the same rule -----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, data):
+    """A SQLite store with three runs of one model, each of whose MLflow model
+    (the scikit-learn flavour's pickle) an attacker replaced with a payload:
+    ``signed`` holds the artifact file signed with KEY (registered as
+    ``signed-model``), ``skops`` a pickle-free one, ``bare`` none at all."""
+    mlflow = pytest.importorskip("mlflow")
+    pytest.importorskip("skops")
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from easy_mlops.tracking import log_run
+
+    folder = tmp_path_factory.mktemp("store")
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    X = pd.DataFrame(data[0], columns=["a", "b", "c"])
+    y = data[1]
+    X.assign(y=y).to_csv(folder / "x.csv", index=False)
+    trainer = ModelTrainer(model_type="logistic_regression", cv_folds=0).fit(X, y)
+    pipeline = make_pipeline(StandardScaler(), ModelTrainer(cv_folds=0)).fit(X, y)
+    before = os.getcwd()
+    os.chdir(folder)  # a SQLite store keeps its artifacts in ./mlruns
+    try:
+        ids = {
+            "signed": log_run(
+                trainer,
+                X,
+                y,
+                tracking_uri=uri,
+                artifact=trainer.save_model(
+                    folder / "signed.easymlops", signing_key=KEY
+                ),
+                register_as="signed-model",
+            ).run_id,
+            "skops": log_run(
+                trainer,
+                X,
+                y,
+                tracking_uri=uri,
+                artifact=trainer.save_model(folder / "m.skops", format="skops"),
+            ).run_id,
+            "bare": log_run(pipeline, X, y, tracking_uri=uri).run_id,
+        }
+    finally:
+        os.chdir(before)
+    marker = folder / "the-payload-ran"
+    pickles = list((folder / "mlruns").rglob("model.pkl"))
+    assert len(pickles) == 3
+    for path in pickles:
+        path.write_bytes(pickle.dumps(Payload(marker)))
+    mlflow.set_tracking_uri(None)
+    return {
+        "folder": folder,
+        "uri": uri,
+        "ids": ids,
+        "marker": marker,
+        "expected": [str(v) for v in trainer.predict(X)],
+    }
+
+
+def predict_from_store(runs, *args, key=""):
+    return run_cli(
+        "predict",
+        *args,
+        "x.csv",
+        cwd=runs["folder"],
+        env={"MLFLOW_TRACKING_URI": runs["uri"], SIGNING_KEY_VARIABLE: key},
+    )
+
+
+@pytest.mark.mlflow
+def test_control_the_planted_mlflow_model_runs_code_when_loaded(runs):
+    """Why the rule matters: a default load unpickles what the store holds."""
+    uri = f"runs:/{runs['ids']['skops']}/model"
+    done = predict_from_store(runs, uri)
+    assert f"Note: loading {uri} unpickles it" in done.stderr
+    assert runs["marker"].exists()
+    runs["marker"].unlink()
+
+
+@pytest.mark.mlflow
+def test_secure_loads_the_runs_pickle_free_file_not_the_mlflow_model(runs):
+    done = predict_from_store(runs, "--secure", f"runs:/{runs['ids']['skops']}/model")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1:] == runs["expected"]
+    assert "unpickles" not in done.stderr
+    assert not runs["marker"].exists()
+
+
+@pytest.mark.mlflow
+@pytest.mark.parametrize("command", ["predict", "evaluate"])
+def test_secure_refuses_a_run_whose_file_holds_pickles(runs, command):
+    run_id = runs["ids"]["signed"]
+    done = run_cli(
+        command,
+        "--secure",
+        "models:/signed-model/1",
+        "x.csv",
+        cwd=runs["folder"],
+        env={"MLFLOW_TRACKING_URI": runs["uri"]},
+    )
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert (
+        f"runs:/{run_id}/easy_mlops/signed.easymlops was saved with "
+        "format='joblib', which holds pickles, and secure=True loads only "
+        "format='skops' files"
+    ) in done.stderr
+    assert not runs["marker"].exists()
+
+
+@pytest.mark.mlflow
+def test_secure_refuses_a_run_without_an_easy_mlops_file(runs):
+    from easy_mlops.tracking import load_logged_model
+
+    uri = f"runs:/{runs['ids']['bare']}/model"
+    with runs_store(runs):
+        with pytest.raises(ModelLoadError, match="holds no single easy_mlops model"):
+            load_logged_model(uri, secure=True)
+        with pytest.raises(ModelLoadError, match="holds no single easy_mlops model"):
+            load_logged_model(uri, signing_key=KEY)
+    assert not runs["marker"].exists()
+
+
+@pytest.mark.mlflow
+def test_with_a_key_only_the_runs_signed_file_loads(runs):
+    done = predict_from_store(runs, "models:/signed-model/1", key=KEY)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1:] == runs["expected"]
+    # The signed file is a joblib one: the load is said to unpickle it.
+    assert "unpickles" in done.stderr
+    from easy_mlops.tracking import load_logged_model
+
+    signed = f"runs:/{runs['ids']['signed']}/model"
+    unsigned = f"runs:/{runs['ids']['skops']}/model"
+    with runs_store(runs):
+        assert load_logged_model(signed, signing_key=KEY).manifest_["signed"]
+        with pytest.raises(ModelLoadError, match="m.skops is not signed, but a"):
+            load_logged_model(unsigned, signing_key=KEY)
+        with pytest.raises(ModelLoadError, match="signed with another key"):
+            load_logged_model(signed, signing_key="another key")
+    assert not runs["marker"].exists()
+
+
+class runs_store:
+    """MLFLOW_TRACKING_URI of the ``runs`` store for the block."""
+
+    def __init__(self, runs):
+        self.uri = runs["uri"]
+
+    def __enter__(self):
+        import mlflow
+
+        mlflow.set_tracking_uri(self.uri)
+
+    def __exit__(self, *exc):
+        import mlflow
+
+        mlflow.set_tracking_uri(None)
+
+
+# -- 7. a reviewed allow-list for the pickle-free format ---------------------------
+
+
+def raw_table(n=60):
+    """Every kind of column the skrub preprocessing encodes, with missing values."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {
+            "size": rng.normal(size=n),
+            "rooms": rng.integers(0, 9, size=n),
+            "colour": rng.choice(["red", "green", "blue"], size=n),
+            "street": [f"street {i % 45}" for i in range(n)],
+            "built": pd.date_range("2020-01-01", periods=n, freq="D"),
+            "sold": pd.date_range("2021-01-01", periods=n, freq="h", tz="UTC"),
+            "wait": pd.to_timedelta(rng.integers(0, 100, size=n), unit="s"),
+            "new": rng.choice([True, False], size=n),
+        }
+    )
+    frame.loc[3, "size"] = np.nan
+    frame.loc[5, "colour"] = None
+    labels = pd.Series(np.where(frame["size"].fillna(0) > 0, "dear", "cheap"))
+    return frame, labels, frame["size"].fillna(0) * 2 + frame["rooms"]
+
+
+def models_the_package_saves_with_skops():
+    """One trainer per estimator of the scikit-learn-family catalogues, with
+    the settings that change what the fitted model holds."""
+    from easy_mlops.training import registry
+
+    seen = set()
+    for backend_name in registry.available_backends():
+        backend = registry.get_backend(backend_name)
+        if not backend.validates_input:
+            continue  # the callable backends cannot use format="skops"
+        for model_type, spec in backend.model_types.items():
+            for problem, path in zip(
+                ("classification", "regression"),
+                (spec.classifier, spec.regressor),
+                strict=True,
+            ):
+                if path is None or path in seen:
+                    continue
+                seen.add(path)
+                yield backend_name, model_type, problem, spec, {}
+    yield "neural_network", "auto", "regression", None, {"solver": "sgd"}
+
+
+def few_rounds(spec, problem):
+    """``model_params`` that make a boosting or forest estimator tiny."""
+    if spec is None:
+        return {}
+    params = spec.estimator_class(problem)().get_params()
+    return {key: 3 for key in ("n_estimators", "max_iter") if key in params}
+
+
+def test_every_model_the_package_saves_with_skops_loads_securely(tmp_path):
+    """Raw tables included: no ``trusted`` needed, and the allow-list names
+    nothing these models do not need (for the libraries installed)."""
+    pytest.importorskip("skops")
+    import skops.io
+
+    from easy_mlops.training.persistence._trusted_types import TRUSTED_TYPES
+
+    X, labels, values = raw_table()
+    absent = {
+        family
+        for family, module in (("XGBoost", "xgboost"), ("LightGBM", "lightgbm"))
+        if importlib.util.find_spec(module) is None
+    }
+    needed = set()
+    for i, (backend, model_type, problem, spec, settings) in enumerate(
+        models_the_package_saves_with_skops()
+    ):
+        if spec is not None and spec.extra is not None:
+            if importlib.util.find_spec(spec.extra) is None:
+                continue
+        config = {"backend": backend, "model_type": model_type, "cv_folds": 0}
+        config["problem_type"] = problem
+        if backend == "neural_network":
+            config.update(max_iter=5, hidden_layer_sizes=[4], **settings)
+        else:
+            config["model_params"] = few_rounds(spec, problem)
+        y = labels if problem == "classification" else values
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a 5-iteration network has not converged
+            trainer = ModelTrainer(config).fit(X, y)
+        path = trainer.save_model(tmp_path / f"{i}.skops", format="skops")
+        needed.update(skops.io.get_untrusted_types(data=members_of(path)["model"]))
+        loaded = load_model(path, secure=True)
+        np.testing.assert_array_equal(loaded.predict(X), trainer.predict(X))
+    listed = {
+        name
+        for family, (_, names) in TRUSTED_TYPES.items()
+        if family not in absent
+        for name in names
+    }
+    assert needed <= listed
+    assert listed - needed == set(), "names no model needs: remove them"
+
+
+def test_the_allow_list_names_types_one_by_one_under_their_family():
+    from easy_mlops.training.persistence._trusted_types import (
+        TRUSTED_TYPES,
+        trusted_type_names,
+    )
+
+    for family, (prefix, names) in TRUSTED_TYPES.items():
+        assert names == tuple(sorted(names)), family
+        for name in names:
+            assert name.startswith(prefix) and name.count(".") >= 1, name
+            assert not name.endswith((".", "*")), name
+    names = trusted_type_names()
+    assert len(names) == len(set(names))
+    # Nothing that runs code or reads files by name.
+    for dangerous in ("builtins.eval", "builtins.exec", "os.system", "builtins.open"):
+        assert dangerous not in names
+
+
+def test_cli_predict_secure_loads_a_raw_table_skops_model(tmp_path):
+    pytest.importorskip("skops")
+    X, labels, _ = raw_table()
+    # A CSV keeps no time zone or duration: those columns are tested above.
+    X = X.drop(columns=["sold", "wait"])
+    trainer = ModelTrainer({"model_params": {"n_estimators": 3}}, cv_folds=0)
+    path = trainer.fit(X, labels).save_model(tmp_path / "m.skops", format="skops")
+    X.to_csv(tmp_path / "x.csv", index=False)
+    done = run_cli("predict", "--secure", path, tmp_path / "x.csv")
+    assert done.returncode == 0, done.stderr
+    read_back = pd.read_csv(tmp_path / "x.csv")
+    assert done.stdout.splitlines()[1:] == list(trainer.predict(read_back))

@@ -1,8 +1,16 @@
 """The sklearn backend's catalogue, and XGBoost through it."""
 
+import warnings
+
 import numpy as np
+import pandas as pd
 import pytest
+from sklearn.base import clone
 from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import KFold
+from sklearn.preprocessing import StandardScaler
 
 from easy_mlops import ModelTrainer
 from easy_mlops.training import SklearnBackend
@@ -10,7 +18,7 @@ from easy_mlops.training.backends.sklearn_backend import SKLEARN_MODEL_TYPES
 from easy_mlops.training.label_encoding import unwrap
 
 # The catalogue entries whose estimators take no random_state.
-SEEDLESS = {"linear_regression", "ridge_cv"}
+SEEDLESS = {"linear_regression", "ridge"}
 
 
 @pytest.mark.parametrize("model_type", sorted(SKLEARN_MODEL_TYPES))
@@ -89,3 +97,41 @@ def test_xgboost_missing_gives_the_pip_command(without_package):
         "ModelTrainer(model_type='linear_regression').fit(np.eye(4), y)\n",
     )
     assert 'pip install "easy-mlops[xgboost]"' in out
+
+
+def test_ridge_stays_sane_on_a_category_unseen_in_a_fold():
+    # One-hot columns are collinear with the intercept; a category seen in
+    # one row only is missing from the training rows of its fold.
+    rng = np.random.default_rng(0)
+    n = 80
+    city = rng.choice(["a", "b", "c"], size=n)
+    city[0] = "rare"
+    frame = pd.DataFrame({"city": city, "size": rng.uniform(20, 100, n)})
+    y = 6 + 0.01 * frame["size"] + rng.normal(scale=0.1, size=n)
+    trainer = ModelTrainer(model_type="ridge", cv_folds=5).fit(frame, y)
+    assert np.all(np.isfinite(trainer.cv_scores_))
+    folds = KFold(5, shuffle=True, random_state=42)
+    for train, test in folds.split(frame):
+        model = clone(trainer.training_result_.model).fit(frame.iloc[train], y[train])
+        predictions = model.predict(frame.iloc[test])
+        assert np.all(np.abs(predictions - y.mean()) < 3 * np.ptp(y))
+
+
+def test_logistic_regression_converges_on_the_demo_without_a_warning():
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        trainer = ModelTrainer(model_type="logistic_regression", cv_folds=3).fit(X, y)
+    assert trainer.training_result_.warnings == []
+    assert isinstance(trainer.training_result_.model[0], StandardScaler)
+    # Without the scaler (preprocessing="none"), lbfgs stops at max_iter.
+    with pytest.warns(ConvergenceWarning):
+        unscaled = ModelTrainer(
+            model_type="logistic_regression",
+            cv_folds=0,
+            test_size=0,
+            preprocessing="none",
+        ).fit(X, y)
+    assert isinstance(unscaled.training_result_.model, LogisticRegression)

@@ -745,6 +745,54 @@ def test_cli_with_the_store_down_keeps_the_model_and_exits_3(workdir, labels):
     assert load_model(workdir / "down.easymlops").predict(X).shape == (len(X),)
 
 
+def read_only_sqlite(folder, mlflow_module):
+    """A SQLite store that refuses writes: a read-only file, or (for root,
+    whom file modes do not stop) the same database opened read-only."""
+    path = folder / "readonly.db"
+    mlflow_module.MlflowClient(f"sqlite:///{path}").search_experiments()
+    if os.geteuid() == 0:
+        return (
+            f"sqlite:///file:{path}?mode=ro&uri=true",
+            "the database refused: attempt to write a readonly database",
+        )
+    path.chmod(0o444)
+    return f"sqlite:///{path}", f"the SQLite file {path} is read-only for you"
+
+
+@mlflow_only
+@pytest.mark.parametrize("store_kind", ["unknown scheme", "folder", "read-only"])
+def test_cli_with_an_unusable_store_keeps_the_model_and_exits_3(
+    workdir, tmp_path, mlflow_module, store_kind
+):
+    uri, why = {
+        "unknown scheme": (
+            "mlfow://example.org",
+            "MLflow does not know the scheme of 'mlfow://example.org'; use "
+            "sqlite:///PATH/mlflow.db",
+        ),
+        "folder": (
+            str(tmp_path),
+            f"{tmp_path} is a folder path, MLflow's file store, which recent "
+            "MLflow versions no longer write; use sqlite:///PATH/mlflow.db",
+        ),
+        "read-only": None,
+    }[store_kind] or read_only_sqlite(tmp_path, mlflow_module)
+    output = f"{store_kind.replace(' ', '-')}.easymlops"
+    completed = cli(
+        workdir,
+        *("train", "labels.csv", "-c", "fast.yaml", "-o", output),
+        *("--tracking-uri", uri),
+    )
+    assert completed.returncode == 3, completed.stderr
+    (line,) = completed.stderr.splitlines()
+    assert line.startswith(f"Error: Tracking to {uri} failed: {why}")
+    assert line.endswith(f"Nothing was recorded. The model is saved in {output}.")
+    # Refused at once: MLflow's 100 s of retries to open a database never start.
+    assert "retried" not in completed.stderr
+    X = pd.read_csv(workdir / "labels.csv").drop(columns="label")
+    assert set(load_model(workdir / output).predict(X)) <= {"yes", "no"}
+
+
 # -- a tracking server and model serving -----------------------------------------------
 
 
@@ -818,9 +866,40 @@ def test_log_register_and_load_through_a_tracking_server(
     assert completed.stdout.splitlines()[1:] == list(trainer.predict(X))
 
 
+@pytest.fixture(scope="module")
+def counted(store, labels):
+    """A run of a model trained on a table with a column of integers."""
+    from easy_mlops.tracking import log_run
+
+    X, y, _ = labels
+    X = X.assign(count=np.arange(len(X)) % 7)
+    trainer = ModelTrainer(FAST).fit(X, y)
+    return X, trainer, log_run(trainer, X, y, tracking_uri=store, experiment="int")
+
+
 @mlflow_only
-def test_mlflow_models_serve_answers_raw_rows(logged, labels, store, tmp_path):
-    X, _, trainer = labels
+def test_mlflow_models_serve_answers_raw_rows_as_the_cli_does(
+    counted, store, tmp_path, mlflow_module
+):
+    """Missing values included, in a column that held only integers."""
+    X, trainer, run = counted
+    mlflow_module.set_tracking_uri(store)
+    try:
+        inputs = mlflow_module.models.get_model_info(run.model_uri).signature.inputs
+    finally:
+        mlflow_module.set_tracking_uri(None)
+    assert {c.name: c.type.name for c in inputs.inputs}["count"] == "double"
+    rows = X.head(10).astype({"count": "Int64"})
+    rows.loc[[2, 5], "count"] = pd.NA
+    rows.to_csv(tmp_path / "rows.csv", index=False)
+    expected = cli(
+        tmp_path,
+        "predict",
+        run.model_uri,
+        "rows.csv",
+        env={"MLFLOW_TRACKING_URI": store},
+    )
+    assert expected.returncode == 0, expected.stderr
     port = free_port()
     log_path = tmp_path / "serve.log"
     with open(log_path, "w") as log:
@@ -832,7 +911,7 @@ def test_mlflow_models_serve_answers_raw_rows(logged, labels, store, tmp_path):
                 "models",
                 "serve",
                 "-m",
-                logged.model_uri,
+                run.model_uri,
                 "--env-manager",
                 "local",
                 "--host",
@@ -849,8 +928,11 @@ def test_mlflow_models_serve_answers_raw_rows(logged, labels, store, tmp_path):
         try:
             url = f"http://127.0.0.1:{port}"
             wait_until_up(process, f"{url}/ping", log_path)
-            rows = X.head(10)
-            body = json.dumps({"dataframe_split": rows.to_dict(orient="split")})
+            split = (
+                rows.astype(object).where(rows.notna(), None).to_dict(orient="split")
+            )
+            split.pop("index")
+            body = json.dumps({"dataframe_split": split})
             request = urllib.request.Request(
                 f"{url}/invocations",
                 data=body.encode(),
@@ -860,4 +942,5 @@ def test_mlflow_models_serve_answers_raw_rows(logged, labels, store, tmp_path):
                 answer = json.loads(response.read())
         finally:
             stop_process(process)
-    assert answer["predictions"] == list(trainer.predict(rows))
+    assert answer["predictions"] == expected.stdout.splitlines()[1:]
+    assert answer["predictions"] == list(trainer.predict(rows.astype({"count": float})))

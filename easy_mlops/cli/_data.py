@@ -95,11 +95,35 @@ def target_like_training(trainer, y, target):
     return labels
 
 
-def load_model(path, secure):
-    if isinstance(path, str):
-        from .. import tracking
+def load_model(source, secure):
+    """The model of a file or an MLflow URI; first a note on standard error
+    when loading it unpickles (runs code from it), which ``--secure`` never
+    does."""
+    if isinstance(source, str):
+        from ..tracking._loading import open_logged_model
 
-        return tracking.load_logged_model(path)
+        with open_logged_model(source, secure, None, None) as (pickled, load):
+            if pickled:
+                _unpickling_note(source)
+            return load()
+    from ..training import ModelLoadError, inspect_model
     from ..training import load_model as load
 
-    return load(path, secure=secure)
+    if not secure:
+        try:
+            pickled = inspect_model(source)["serializer"] != "skops"
+        except ModelLoadError:
+            pickled = False  # the load below says what is wrong
+        if pickled:
+            _unpickling_note(source)
+    return load(source, secure=secure)
+
+
+def _unpickling_note(source):
+    import click
+
+    click.echo(
+        f"Note: loading {source} unpickles it, which runs code from it: use only "
+        "models you trust, or format='skops' models with --secure.",
+        err=True,
+    )

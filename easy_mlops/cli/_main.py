@@ -84,6 +84,20 @@ def cli():
     help="Column to leave out.  Repeatable.",
 )
 @click.option(
+    "--group",
+    "group_column",
+    metavar="COL",
+    help="Column naming the entity of each row (a person, a shop): the "
+    "hold-out and every fold keep an entity on one side.  Not a feature.",
+)
+@click.option(
+    "--time",
+    "time_column",
+    metavar="COL",
+    help="Column of dates or numbers ordering the rows: the hold-out is the "
+    "latest rows and the folds chain forward in time.  Not a feature.",
+)
+@click.option(
     "--config",
     "-c",
     "config_path",
@@ -114,6 +128,8 @@ def train(
     target,
     ids,
     drop,
+    group_column,
+    time_column,
     config_path,
     output,
     report_dir,
@@ -149,6 +165,7 @@ def train(
         overrides["model_type"] = [
             name.strip() for name in overrides["model_type"].split(",") if name.strip()
         ]
+    overrides.update(group_column=group_column, time_column=time_column)
     trainer.set_params(**{k: v for k, v in overrides.items() if v is not None})
     tracked = tracking.load_tracking_config(
         config_path,
@@ -162,14 +179,24 @@ def train(
         target = target or "diagnosis"
     else:
         table = read(data, na_values, encoding)
-    target = split_columns(table, target=target, ids=ids, drop=drop)
+    row_columns = [
+        (option, name)
+        for option, name in (("--group", group_column), ("--time", time_column))
+        if name is not None
+    ]
+    target = split_columns(
+        table, target=target, ids=ids, drop=drop, row_columns=row_columns
+    )
     drop_missing_targets(table, target)
     frame = table.frame
-    X = frame.drop(columns=[target, *ids, *drop])
+    # The trainer takes the group and time columns out of the features itself
+    # (predict then accepts tables that hold them), even when they are --id too.
+    kept = {name for _, name in row_columns}
+    X = frame.drop(columns=[target, *(c for c in (*ids, *drop) if c not in kept)])
     y = frame[target]
     out.print(
-        f"Training on {table.source}: {X.shape[0]} rows, {X.shape[1]} features, "
-        f"target {target!r}.",
+        f"Training on {table.source}: {X.shape[0]} rows, "
+        f"{X.shape[1] - len(kept)} features, target {target!r}.",
         markup=False,
     )
     with warnings.catch_warnings(record=True) as caught:
@@ -197,7 +224,8 @@ def train(
         out.print(f"Ensemble weights: {weights}.", markup=False)
     skipped = list(result.skipped)
     if result.metrics:
-        out.print(metrics_table(result.metrics, metric_sources(result)))
+        baseline = result.baseline.get("metrics")
+        out.print(metrics_table(result.metrics, metric_sources(result), baseline))
     else:
         why = " ".join(skipped) or "test_size and cv_folds turn both off."
         out.print(f"No metrics: {why}", markup=False)
@@ -297,8 +325,9 @@ def predict(model, data, output, ids, secure, na_values, encoding):
 def evaluate(model, data, target, secure, na_values, encoding):
     """Score a saved MODEL on labelled DATA (CSV, TSV or Parquet)."""
     from rich.console import Console
+    from rich.markup import escape
 
-    from ..training.metrics import compute_metrics
+    from ..training import evaluate as evaluate_model
     from ..training.trainer import final_trainer
     from ._tables import DataError
 
@@ -324,11 +353,7 @@ def evaluate(model, data, target, secure, na_values, encoding):
     frame = frame.loc[~missing]
     X = features_for(trainer, frame.drop(columns=target), source)
     y = target_like_training(final, frame[target], target)
-    proba = {}
-    if final.problem_type_ == "classification" and hasattr(trainer, "predict_proba"):
-        # The same metrics as training reported: ROC AUC and log loss too.
-        proba = {"y_proba": trainer.predict_proba(X), "classes": final.classes_}
-    metrics = compute_metrics(final.problem_type_, y, trainer.predict(X), **proba)
+    evaluation = evaluate_model(trainer, X, y)
     out = Console(highlight=False, soft_wrap=True)
     out.print(f"Evaluated on {source}: {len(y)} rows, target {target!r}.", markup=False)
     if missing.any():
@@ -336,7 +361,9 @@ def evaluate(model, data, target, secure, na_values, encoding):
             f"Note: skipped {int(missing.sum())} row(s) whose target is empty.",
             markup=False,
         )
-    out.print(metrics_table(metrics, {}))
+    for note in evaluation.notes:
+        out.print(f"[yellow]Note:[/yellow] {escape(note)}")
+    out.print(metrics_table(evaluation.metrics, {}))
 
 
 @cli.command()

@@ -22,19 +22,27 @@ def metric_sources(result):
     return sources
 
 
-def metrics_table(metrics, sources):
+def metrics_table(metrics, sources, baseline=None):
+    """The metrics, with the baseline's beside them when ``baseline`` is given."""
     import math
 
     from rich.table import Table
 
+    def shown(value):
+        return "n/a" if value is None or not math.isfinite(value) else f"{value:.4f}"
+
     table = Table(title="Metrics")
     table.add_column("metric")
     table.add_column("value", justify="right")
+    if baseline:
+        table.add_column("baseline", justify="right")
     if sources:
         table.add_column("from")
     for name, value in metrics.items():
-        shown = "n/a" if value is None or not math.isfinite(value) else f"{value:.4f}"
-        table.add_row(name, shown, *([sources.get(name, "")] if sources else []))
+        row = [name, shown(value)]
+        if baseline:
+            row.append(shown(baseline.get(name)) if name in baseline else "")
+        table.add_row(*row, *([sources.get(name, "")] if sources else []))
     return table
 
 
@@ -84,6 +92,17 @@ def leaderboard_table(result):
             number(row["cv_std"]),
             number(row["fit_seconds_per_row"], 1000, 3),
             *([row["error"] or ""] if failed else []),
+        )
+    if result.baseline.get("cv_scores"):
+        scores = result.baseline["metrics"]
+        table.add_row(
+            "-",
+            "baseline",
+            result.baseline["estimator"],
+            number(scores.get("cv_mean")),
+            number(scores.get("cv_std")),
+            "",
+            *([""] if failed else []),
         )
     return table
 

@@ -203,7 +203,7 @@ def _drop_row_number_column(table):
     )
 
 
-def split_columns(table, *, target, ids=(), drop=()):
+def split_columns(table, *, target, ids=(), drop=(), row_columns=()):
     """Check the column options against a table; return the target's name.
 
     Parameters
@@ -214,6 +214,9 @@ def split_columns(table, *, target, ids=(), drop=()):
         The target column; None means the last column.
     ids, drop : sequence of str
         Identifier columns and columns to exclude.
+    row_columns : sequence of (option, name)
+        The ``--group`` and ``--time`` columns given: they shape the split
+        and are not features.
 
     Returns
     -------
@@ -222,13 +225,16 @@ def split_columns(table, *, target, ids=(), drop=()):
     Raises
     ------
     DataError
-        A column that is not there (with a did-you-mean), or the target also
-        given as an id or dropped column.
+        A column that is not there (with a did-you-mean), the target also
+        given as an id, dropped, group or time column, or a group or time
+        column also dropped.
     """
     columns = list(table.frame.columns)
     if target is None:
         target = columns[-1]
-    for option, names in (("--target", [target]), ("--id", ids), ("--drop", drop)):
+    given = [("--target", [target]), ("--id", ids), ("--drop", drop)]
+    given += [(option, [name]) for option, name in row_columns]
+    for option, names in given:
         for name in names:
             if name not in columns:
                 raise DataError(
@@ -236,17 +242,33 @@ def split_columns(table, *, target, ids=(), drop=()):
                     f"{did_you_mean(name, columns, clause=True) or '.'} Columns: "
                     f"{', '.join(columns)}."
                 )
-    for option, names in (("--id", ids), ("--drop", drop)):
+    for option, names in given[1:]:
         if target in names:
             raise DataError(
                 f"The target column {target!r} is also given to {option}; the target "
-                "cannot be an identifier or a dropped column."
+                "cannot be an identifier, a dropped, group or time column."
             )
-    features = [c for c in columns if c != target and c not in ids and c not in drop]
+    for option, name in row_columns:
+        if name in drop:
+            raise DataError(
+                f"The column {name!r} is given to both {option} and --drop; the "
+                f"split needs it. Remove it from --drop."
+            )
+    kept = {name for _, name in row_columns}
+    features = [
+        c
+        for c in columns
+        if c != target and c not in ids and c not in drop and c not in kept
+    ]
     if not features:
         raise DataError(
             f"{table.source} has no feature columns left besides the target "
-            f"{target!r}" + (" and the --id/--drop columns." if ids or drop else ".")
+            f"{target!r}"
+            + (
+                " and the --id/--drop/--group/--time columns."
+                if ids or drop or kept
+                else "."
+            )
         )
     return target
 

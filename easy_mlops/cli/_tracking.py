@@ -3,6 +3,7 @@ recorded as FAILED runs, and the run sent after a successful ``train``."""
 
 # License: BSD 3 clause
 
+import logging
 import sys
 from contextlib import contextmanager
 
@@ -78,9 +79,10 @@ def log_tracked_run(tracked, trainer, X, y, saved, report_dir, out):
 
     settings = {k: tracked[k] for k in tracking.SETTING_KEYWORDS}
     try:
-        run = tracking.log_run(
-            trainer, X, y, artifact=saved, report=report_dir, **settings
-        )
+        with _quiet_database_errors():
+            run = tracking.log_run(
+                trainer, X, y, artifact=saved, report=report_dir, **settings
+            )
     except tracking.TrackingError as exc:
         click.echo(click.style("Error: ", fg="red", bold=True), err=True, nl=False)
         click.echo(f"{exc} The model is saved in {saved}.", err=True)
@@ -99,3 +101,16 @@ def log_tracked_run(tracked, trainer, X, y, saved, report_dir, out):
         "--env-manager local",
         markup=False,
     )
+
+
+@contextmanager
+def _quiet_database_errors():
+    """MLflow logs a database error with its traceback before raising it; the
+    command line says it once, in one line."""
+    logger = logging.getLogger("mlflow.store.db.utils")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)

@@ -27,9 +27,9 @@ from pathlib import Path
 
 from .._version import __version__
 from ..training._config import read_document, validate_document
-from ..training.exceptions import ModelLoadError
 from ..training.persistence import load_model as _load_artifact
 from ._config import TRACKING_DEFAULTS, check_tracking_section, resolve_tracking
+from ._loading import load_logged_model
 from ._record import (
     TAG_PREFIX,
     RunRecord,
@@ -40,7 +40,6 @@ from ._record import (
 )
 from ._store import (
     INSTALL_COMMAND,
-    LOADER_MODULE,
     MODEL_NAME,
     TrackedRun,
     TrackingError,
@@ -48,9 +47,7 @@ from ._store import (
     log_batch,
     open_run,
     reachable_client,
-    reason,
     send,
-    store_errors,
     tracking_uri_used,
     user_tags,
 )
@@ -335,52 +332,6 @@ def log_failed_fit(
         with open_run(mlflow, client, uri, settings, status="FAILED") as run:
             log_batch(client, run.info.run_id, params, {}, run_tags)
     return run.info.run_id
-
-
-def load_logged_model(model_uri):
-    """The fitted model logged at an MLflow model URI.
-
-    Parameters
-    ----------
-    model_uri : str
-        ``runs:/<run id>/model``, ``models:/<name>/<version>`` or any URI
-        MLflow resolves, of a model logged by :func:`log_run`.  Relative
-        URIs are read from ``MLFLOW_TRACKING_URI``, else ``mlflow.db``.
-
-    Returns
-    -------
-    model : ModelTrainer or Pipeline
-        What was logged: for the ``pyfunc`` models of the callable backends,
-        the trainer loaded from the artifact file inside the model.
-
-    Raises
-    ------
-    ModelLoadError
-        If the URI cannot be resolved or the model was not logged by
-        easy_mlops.
-    """
-    mlflow = import_mlflow()
-    from mlflow.models import get_model_info
-    from mlflow.sklearn import load_model as load_sklearn_model
-
-    try:
-        flavors = get_model_info(model_uri).flavors
-        if "sklearn" in flavors:
-            return load_sklearn_model(model_uri)
-        pyfunc = flavors.get("python_function", {})
-        if pyfunc.get("loader_module") == LOADER_MODULE:
-            local = mlflow.artifacts.download_artifacts(model_uri)
-            return _load_artifact(Path(local) / pyfunc["data"])
-    except store_errors(mlflow) as exc:
-        raise ModelLoadError(
-            f"Cannot load the model at {model_uri}: {reason(exc)}. Check the URI "
-            "and that MLFLOW_TRACKING_URI names the store it was logged to "
-            f"(now {mlflow.get_tracking_uri()})."
-        ) from None
-    raise ModelLoadError(
-        f"{model_uri} is an MLflow model with flavours {sorted(flavors)}, not one "
-        "logged by easy_mlops; load it with mlflow.pyfunc.load_model."
-    )
 
 
 def load_tracking_config(path=None, **overrides):

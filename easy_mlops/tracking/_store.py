@@ -11,8 +11,10 @@ import logging
 import os
 import re
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ._record import candidates, flavor, head, requirements
 
@@ -25,7 +27,8 @@ MODEL_NAME = "model"
 LOADER_MODULE = "easy_mlops.tracking"
 #: The pip line that installs what tracking needs.
 INSTALL_COMMAND = 'pip install "easy-mlops[mlflow]"'
-_ARTIFACT_FOLDER = "easy_mlops"
+#: The run's folder that holds the easy_mlops artifact file.
+ARTIFACT_FOLDER = "easy_mlops"
 _REPORT_FOLDER = "report"
 # MLflow retries a failed HTTP request for about four minutes; the first
 # request of a run (and the clean-up after a failure) is made once, so that a
@@ -104,7 +107,7 @@ def send(mlflow, uri, settings, record, artifact):
             record.steps,
         )
         if artifact is not None:
-            client.log_artifact(run_id, str(artifact), _ARTIFACT_FOLDER)
+            client.log_artifact(run_id, str(artifact), ARTIFACT_FOLDER)
         if record.report is not None:
             client.log_artifacts(run_id, str(record.report), _REPORT_FOLDER)
         children = _log_candidates(client, run, record) if record.search else []
@@ -170,10 +173,37 @@ def _signature(mlflow, record):
     if example is None:
         return None, None
     try:
-        return infer_signature(example, record.estimator.predict(example)), example
+        with warnings.catch_warnings():
+            # Its hint about integer columns is what _missing_allowed acts on.
+            warnings.filterwarnings("ignore", "Hint: Inferred schema contains integer")
+            signature = infer_signature(example, record.estimator.predict(example))
     except (mlflow.exceptions.MlflowException, TypeError, ValueError) as exc:
         logger.warning("The model is logged without a signature: %s", exc)
         return None, None
+    return _missing_allowed(signature), example
+
+
+def _missing_allowed(signature):
+    """The signature with its integer columns as ``double``.
+
+    The first rows of a column say nothing of its missing values, and an
+    integer column cannot hold one; ``easy-mlops predict`` takes them, so
+    the served model must too.
+    """
+    from mlflow.models import ModelSignature
+    from mlflow.types import ColSpec, DataType, Schema
+
+    inputs = signature.inputs
+    if inputs is None or not inputs.has_input_names():
+        return signature
+    columns = [
+        ColSpec(DataType.double, column.name, required=column.required)
+        if isinstance(column, ColSpec)
+        and column.type in (DataType.integer, DataType.long)
+        else column
+        for column in inputs.inputs
+    ]
+    return ModelSignature(Schema(columns), signature.outputs, signature.params)
 
 
 def _log_model(mlflow, record, artifact, signature, example, settings):
@@ -245,13 +275,62 @@ def _experiment_id(client, name):
 
 def reachable_client(mlflow, uri):
     """A client of ``uri`` that has answered one request."""
-    client = mlflow.MlflowClient(uri)
+    problem = _local_store_problem(uri)
+    if problem is not None:
+        raise TrackingError(
+            f"Tracking to {_safe_uri(uri)} failed: {problem}. Nothing was recorded.",
+            tracking_uri=uri,
+        )
     try:
+        client = mlflow.MlflowClient(uri)
         with _one_try():
             client.search_experiments(max_results=1)
     except store_errors(mlflow) as exc:
         raise _tracking_error(uri, exc) from exc
     return client
+
+
+def _local_store_problem(uri):
+    """Why a SQLite file or a folder cannot be a store, found without MLflow.
+
+    MLflow retries opening a database it cannot open for about 100 s, and
+    its refusal of a folder or an unknown scheme does not say what to use
+    instead.
+    """
+    scheme, _, rest = uri.partition(":")
+    instead = "use sqlite:///PATH/mlflow.db or an http(s):// tracking server"
+    if (not rest or len(scheme) == 1 or scheme == "file") and os.environ.get(
+        "MLFLOW_ALLOW_FILE_STORE", ""
+    ).lower() not in ("true", "1"):
+        return (
+            f"{uri} is a folder path, MLflow's file store, which recent MLflow "
+            f"versions no longer write; {instead}"
+        )
+    if scheme != "sqlite":
+        return None
+    path = rest.removeprefix("///").split("?")[0].removeprefix("file:")
+    if path in ("", ":memory:"):
+        return None
+    path = Path(path)
+    if path.is_dir():
+        return f"{path} is a directory, not a SQLite file; {instead}"
+    if path.exists():
+        if not path.is_file():
+            return f"{path} is not a regular file, so not a SQLite database"
+        if not os.access(path, os.R_OK | os.W_OK):
+            return (
+                f"the SQLite file {path} is read-only for you; make it writable "
+                "(chmod u+w) or choose another store"
+            )
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+        if head and head != b"SQLite format 3\x00":
+            return f"{path} is not a SQLite database; {instead}"
+        return None
+    ancestor = next((p for p in path.absolute().parents if p.exists()), None)
+    if ancestor is not None and not os.access(ancestor, os.W_OK | os.X_OK):
+        return f"cannot create {path}: you cannot write in {ancestor}"
+    return None
 
 
 def _end_failed(mlflow):
@@ -282,6 +361,15 @@ def reason(exc):
     refused = re.search(r"\[Errno -?\d+\] [^\"')]+", text)
     if refused:
         return f"the server did not answer ({refused.group(0).strip()})"
+    database = re.search(r"\((?:sqlite3|psycopg2?|pymysql)[\w.]*\) ([^\n\[]+)", text)
+    if database:
+        return f"the database refused: {database.group(1).strip()}"
+    scheme = re.search(r"unsupported URI '([^']*)'", text, re.IGNORECASE)
+    if scheme:
+        return (
+            f"MLflow does not know the scheme of {scheme.group(1)!r}; use "
+            "sqlite:///PATH/mlflow.db, http(s)://HOST:PORT or a database URI"
+        )
     first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     return first if len(first) <= 300 else first[:297] + "..."
 

@@ -9,9 +9,11 @@ from .backends.sklearn_backend import SklearnBackend
 from .base import BaseTrainingBackend
 from .catalogue import ModelSpec
 from .estimator_backend import EstimatorBackend
+from .evaluation import Evaluation, evaluate
 from .exceptions import (
     EasyMLOpsWarning,
     ModelLoadError,
+    ModelQualityWarning,
     ModelSaveError,
     ProblemTypeWarning,
     SmallDataWarning,
@@ -27,8 +29,10 @@ __all__ = [
     "DeepLearningBackend",
     "EasyMLOpsWarning",
     "EstimatorBackend",
+    "Evaluation",
     "LightGBMBackend",
     "ModelLoadError",
+    "ModelQualityWarning",
     "ModelSaveError",
     "ModelSpec",
     "ModelTrainer",
@@ -39,6 +43,7 @@ __all__ = [
     "SmallDataWarning",
     "TrainingRunResult",
     "VersionMismatchWarning",
+    "evaluate",
     "inspect_model",
     "load_model",
 ]

@@ -21,6 +21,7 @@ from sklearn.utils.validation import (
 )
 
 from .._sklearn_compat import _num_samples
+from ._row_columns import drop_row_columns
 from .exceptions import EasyMLOpsWarning
 from .preprocessing import (
     duplicate_columns,
@@ -256,6 +257,8 @@ def validate_predict_data(trainer, X):
     for its model (columns matched by name where they have names)."""
     check_is_fitted(trainer)
     backend = trainer.backend_
+    # A table may still hold the group or time column: not a feature.
+    X = drop_row_columns(X, backend.config)
     names = getattr(trainer, "feature_names_in_", None)
     if backend.preprocessing is not None and names is not None:
         return select_columns(X, names)

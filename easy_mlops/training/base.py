@@ -22,9 +22,10 @@ from typing import ClassVar
 import joblib
 from sklearn.utils import InputTags
 
+from .._sklearn_compat import _safe_indexing
 from .._suggest import did_you_mean
 from ._fit_runner import run_fits
-from ._splitting import holdout_impossible
+from ._splitting import holdout_indices
 from .exceptions import SmallDataWarning
 from .metrics import compute_metrics
 from .problem_type import PROBLEM_TYPES, infer_problem_type
@@ -272,29 +273,34 @@ class BaseTrainingBackend(ABC):
     def split_data(self, X, y, sample_weight=None, *, problem_type):
         """Split off the hold-out: shuffled, and stratified for classification.
 
-        When ``test_size`` is 0 or the data is too small for a hold-out there
-        is none: the test members are None and ``note`` says why.
+        Rows of one group (``inputs.rows``) stay on one side
+        (``GroupShuffleSplit``); time-ordered rows hold out the latest.  When
+        ``test_size`` is 0 or the data is too small for a hold-out there is
+        none: the test members are None and ``note`` says why.
         """
         test_size = self.config["test_size"]
         if test_size == 0:
             return DataSplit(X, None, y, None, sample_weight, None, None)
-        note = holdout_impossible(y, test_size, problem_type)
+        train, test, note = holdout_indices(
+            y,
+            test_size=test_size,
+            problem_type=problem_type,
+            random_state=self.config["random_state"],
+            rows=self.inputs.rows,
+        )
         if note is not None:
             warnings.warn(note, SmallDataWarning, stacklevel=2)
             return DataSplit(X, None, y, None, sample_weight, None, note)
-        from sklearn.model_selection import train_test_split
-
-        arrays = (X, y) if sample_weight is None else (X, y, sample_weight)
-        parts = train_test_split(
-            *arrays,
-            test_size=test_size,
-            shuffle=True,
-            stratify=y if problem_type == "classification" else None,
-            random_state=self.config["random_state"],
+        weights = (None, None)
+        if sample_weight is not None:
+            weights = (sample_weight[train], sample_weight[test])
+        return DataSplit(
+            _safe_indexing(X, train),
+            _safe_indexing(X, test),
+            y[train],
+            y[test],
+            *weights,
         )
-        if sample_weight is None:
-            parts += [None, None]
-        return DataSplit(*parts)
 
     def evaluate(self, model, X, y, sample_weight=None, *, problem_type):
         """Hold-out metrics of a fitted model, as a dict of floats.
@@ -315,7 +321,9 @@ class BaseTrainingBackend(ABC):
         scores NaN and its error is kept.  Returns a
         :class:`CrossValidationResult`.
         """
-        folds, note = cv_folds(self.config, y, problem_type=problem_type)
+        folds, note = cv_folds(
+            self.config, y, problem_type=problem_type, rows=self.inputs.rows
+        )
         jobs = [("fold", X, y, sample_weight, train, test) for train, test in folds]
         outcomes = run_fits(self, jobs, problem_type)
         return collect_cv(outcomes, note, scoring_name(self.config, problem_type))

@@ -30,6 +30,14 @@ class ModelSpec:
         the fitted model then decodes its predictions.
     description : str, default=""
         One line for listings and documentation.
+    scale : bool, default=False
+        Whether the estimator's penalty or solver depends on the scale of
+        the features (regularised linear models): numeric input given as it
+        is, with ``preprocessing="auto"``, is standardised in front of it.
+        (Tables that go through skrub are scaled there.)
+    compared : bool, default=True
+        Whether ``model_type="compare"`` (and ``"ensemble"``) includes the
+        entry; an entry listed by name is always trained.
     cost : int, default=2
         Relative cost of a fit, 1 (a linear model) to 4 (a large boosted
         model): a comparison under a ``time_budget`` runs the cheapest first.
@@ -37,7 +45,7 @@ class ModelSpec:
         Whether the entry is one more configuration of a family that already
         has an entry: ``model_type="compare"`` (one configuration per family)
         leaves it out; ``"ensemble"`` and a comparison under a
-        ``time_budget`` draw from every entry.
+        ``time_budget`` draw from every compared entry, these included.
     """
 
     classifier: str | None = None
@@ -46,6 +54,8 @@ class ModelSpec:
     extra: str | None = None
     encode_labels: bool = False
     description: str = ""
+    scale: bool = False
+    compared: bool = True
     cost: int = 2
     portfolio_only: bool = False
 

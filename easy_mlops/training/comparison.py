@@ -1,12 +1,15 @@
 """Model comparison: several catalogue entries cross-validated on the same folds.
 
 ``model_type`` may be a list of catalogue entries, or ``"compare"`` for every
-entry of the catalogue that does the problem type and whose package is
-installed (``"auto"`` left out: it is one of the others).  Every candidate's
-folds run in one parallel batch on the same folds; the candidates are ranked
-by their mean cross-validation score (every scikit-learn scorer is "greater is
-better"), and the best one is evaluated on the hold-out and refit as a single
-model would be.  ``training_result_.leaderboard`` lists them all.
+entry of the catalogue that does the problem type, whose package is installed
+and whose ``ModelSpec.compared`` is true (not ``"auto"``, one of the others,
+nor unregularised ``linear_regression``).  Every candidate's folds run in one
+parallel batch on the same folds; the candidates are ranked by their mean
+cross-validation score of ``scoring`` (every scikit-learn scorer is "greater
+is better"), or, when none is set, of :data:`RANKING_SCORING`, which a
+majority-class guess cannot win.  The best one is evaluated on the hold-out
+and refit as a single model would be.  ``training_result_.leaderboard``
+lists them all.
 """
 
 # License: BSD 3 clause
@@ -23,6 +26,7 @@ from ._fit_runner import run_fits
 from .budget import run_halving
 from .catalogue import check_model_params, takes_any_keyword
 from .ensemble import ENSEMBLE, ENSEMBLE_MEMBERS, select_members
+from .metrics import RANKING_SCORING
 from .result import CrossValidationResult
 from .steps import cv_folds, scoring_name
 
@@ -37,6 +41,19 @@ __all__ = [
 
 #: The ``model_type`` that compares every suitable catalogue entry.
 COMPARE = "compare"
+
+
+def ranking_scoring(config, problem_type):
+    """The score a comparison ranks by: ``scoring``, else the default.
+
+    Examples
+    --------
+    >>> from easy_mlops.training.comparison import ranking_scoring
+    >>> ranking_scoring({"scoring": None}, "classification")
+    'balanced_accuracy'
+    """
+    scoring = config.get("scoring")
+    return RANKING_SCORING[problem_type] if scoring is None else scoring
 
 
 def is_comparison(model_type):
@@ -117,7 +134,7 @@ def candidate_entries(backend, problem_type=None):
         else [
             n
             for n, spec in catalogue.items()
-            if n != "auto" and (portfolio or not spec.portfolio_only)
+            if spec.compared and (portfolio or not spec.portfolio_only)
         ]
     )
     entries, skipped = [], {}
@@ -189,15 +206,18 @@ class Compared:
         Every candidate, best first (see ``TrainingRunResult.leaderboard``).
     warnings : list of str
         The warnings raised by the candidates' folds.
+    folds : list of (ndarray, ndarray)
+        The folds every candidate was scored on.
     members : list of (EstimatorBackend, float) or None
         With an ensemble: its members and their weights (``winner`` is then
-        None).
+        the comparing backend, ranking by the comparison's score).
     """
 
     winner: Any
     cv: CrossValidationResult
     leaderboard: list
     warnings: list
+    folds: list
     members: list | None = None
 
 
@@ -269,8 +289,11 @@ class Comparison:
                 + ". Install one, or list model types that do "
                 f"{problem_type}."
             )
-        candidates = [backend.for_model_type(name) for name in entries]
-        folds, note = cv_folds(backend.config, y, problem_type=problem_type)
+        scoring = ranking_scoring(backend.config, problem_type)
+        candidates = [backend.for_model_type(name, scoring) for name in entries]
+        folds, note = cv_folds(
+            backend.config, y, problem_type=problem_type, rows=backend.inputs.rows
+        )
         if not folds:
             raise ValueError(
                 "Comparing models needs cross-validation, and "
@@ -304,22 +327,33 @@ class Comparison:
                 "Every model_type of the comparison failed: "
                 + "; ".join(f"{row['model_type']}: {row['error']}" for row in board)
             )
-        scoring = scoring_name(backend.config, problem_type)
         warnings = [
             f"{o.role} of {o.model_type}: {c.__name__}: {m}"
             for o in outcomes
             for c, m in o.warnings
         ]
+        named = scoring_name({"scoring": scoring}, problem_type)
         if ensembling:
             chosen = select_members(
-                backend, ranked, outcomes, (y, sample_weight, folds), problem_type
+                backend,
+                ranked,
+                outcomes,
+                (y, sample_weight, folds),
+                problem_type,
+                scoring,
             )
             if chosen.members is not None:
                 board.insert(0, chosen.row)
                 cv = CrossValidationResult(
-                    scores=chosen.row["cv_scores"], scoring=scoring, note=note
+                    scores=chosen.row["cv_scores"], scoring=named, note=note
                 )
-                return Compared(None, cv, board, warnings, chosen.members)
+                # The ensemble is evaluated as the comparison ranked it.
+                ranked_by = type(backend).configured(
+                    {**backend.config, "scoring": scoring},
+                    preprocessing=backend.preprocessing,
+                    inputs=backend.inputs,
+                )
+                return Compared(ranked_by, cv, board, warnings, folds, chosen.members)
             warnings.append(chosen.note)
         best = ranked[0]
         cv = CrossValidationResult(
@@ -329,11 +363,11 @@ class Comparison:
                 for o in outcomes
                 if o.model_type == best["model_type"] and o.error
             ],
-            scoring=scoring,
+            scoring=named,
             note=note,
         )
-        winner = backend.for_model_type(best["model_type"])
-        return Compared(winner, cv, board, warnings)
+        winner = backend.for_model_type(best["model_type"], scoring)
+        return Compared(winner, cv, board, warnings, folds)
 
 
 def _estimator_name(candidate, problem_type):

@@ -315,13 +315,13 @@ class Chosen:
     note: str = ""
 
 
-def select_members(backend, ranked, outcomes, data, problem_type):
+def select_members(backend, ranked, outcomes, data, problem_type, scoring):
     """Choose an ensemble's members and weights among a comparison's candidates.
 
     Parameters
     ----------
     backend : EstimatorBackend
-        The comparing backend (its ``scoring`` and ``for_model_type``).
+        The comparing backend (its ``for_model_type``).
     ranked : list of dict
         The ranked leaderboard rows, best first.
     outcomes : list of FitOutcome
@@ -329,6 +329,8 @@ def select_members(backend, ranked, outcomes, data, problem_type):
     data : tuple
         ``(y, sample_weight, folds)``.
     problem_type : str
+    scoring : str, callable or None
+        What the comparison ranks by; the selection maximises it.
 
     Returns
     -------
@@ -352,7 +354,7 @@ def select_members(backend, ranked, outcomes, data, problem_type):
             f"every fold ({', '.join(r['model_type'] for r in usable) or 'none'}); "
             "the best single model is kept.",
         )
-    score_fold = fold_scorer(backend.config.get("scoring"), problem_type, classes, sample_weight)
+    score_fold = fold_scorer(scoring, problem_type, classes, sample_weight)
     counts, _ = greedy_selection(
         np.asarray(predictions), lambda b: oof_score(score_fold, y, folds, b)
     )
@@ -379,7 +381,9 @@ def select_members(backend, ranked, outcomes, data, problem_type):
         "error": None,
     }
     return Chosen(
-        members=[(backend.for_model_type(r["model_type"]), w) for r, w in picked],
+        members=[
+            (backend.for_model_type(r["model_type"], scoring), w) for r, w in picked
+        ],
         row=row,
         weights={r["model_type"]: w for r, w in picked},
     )

@@ -133,13 +133,16 @@ class EstimatorBackend(BaseTrainingBackend):
         """Whether ``model_type`` is a list of entries or ``"compare"``."""
         return is_comparison(self.config["model_type"])
 
-    def for_model_type(self, model_type):
+    def for_model_type(self, model_type, scoring=None):
         """A copy of this backend for one catalogue entry.
 
         In a comparison, ``model_params`` keeps only the parameters that
-        entry's estimator takes, so one config can tune several models.
+        entry's estimator takes, so one config can tune several models;
+        ``scoring``, when given, is the score the comparison ranks by.
         """
         config = {**self.config, "model_type": model_type}
+        if scoring is not None:
+            config["scoring"] = scoring
         if self.comparing and config.get("model_params"):
             config["model_params"] = accepted_params(
                 self.model_types[model_type], config["model_params"]
@@ -182,18 +185,41 @@ class EstimatorBackend(BaseTrainingBackend):
         return "sample_weight" in inspect.signature(fit).parameters
 
     def build_model(self, problem_type):
-        """:meth:`build_estimator` behind the preprocessing, if one runs."""
+        """:meth:`build_estimator` behind the preprocessing, if one runs.
+
+        Numeric input given as it is reaches an entry whose ``ModelSpec.scale``
+        is set through a ``StandardScaler`` (not centred for sparse input),
+        unless ``preprocessing`` is ``"none"``.
+        """
         estimator = self.build_estimator(problem_type)
-        if self.preprocessing is None:
-            return estimator
-        return self.preprocessing.wrap(estimator, self.config["random_state"])
+        if self.preprocessing is not None:
+            return self.preprocessing.wrap(estimator, self.config["random_state"])
+        if self.scales_input:
+            from sklearn.pipeline import make_pipeline
+            from sklearn.preprocessing import StandardScaler
+
+            scaler = StandardScaler(with_mean=not self.inputs.sparse)
+            return make_pipeline(scaler, estimator)
+        return estimator
+
+    @property
+    def scales_input(self):
+        """Whether :meth:`build_model` standardises the input."""
+        model_type = self.config["model_type"]
+        spec = self.model_types.get(model_type) if isinstance(model_type, str) else None
+        return (
+            spec is not None
+            and spec.scale
+            and self.preprocessing is None
+            and self.config["preprocessing"] == "auto"
+        )
 
     def fit_model(self, X, y, sample_weight=None, *, problem_type):
         model = self.build_model(problem_type)
         params = {}
         if sample_weight is not None:
             key = "sample_weight"
-            if self.preprocessing is not None:
+            if hasattr(model, "steps"):
                 # A Pipeline routes fit parameters to a step by its name.
                 key = f"{model.steps[-1][0]}__sample_weight"
             params[key] = sample_weight

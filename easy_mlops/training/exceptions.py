@@ -5,6 +5,7 @@
 __all__ = [
     "EasyMLOpsWarning",
     "ModelLoadError",
+    "ModelQualityWarning",
     "ModelSaveError",
     "ProblemTypeWarning",
     "SmallDataWarning",
@@ -33,6 +34,15 @@ class ProblemTypeWarning(EasyMLOpsWarning):
     """Automatic problem-type detection made a close call.
 
     Set ``problem_type`` explicitly to silence it.
+    """
+
+
+class ModelQualityWarning(EasyMLOpsWarning):
+    """The model does not beat a baseline that ignores the features.
+
+    The baseline (``training_result_.baseline``) predicts the class
+    frequencies or the mean; a model that scores no better has learnt nothing
+    its scores can vouch for.
     """
 
 

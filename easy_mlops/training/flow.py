@@ -21,6 +21,9 @@ import numpy as np
 from joblib import effective_n_jobs
 
 from ._fit_runner import run_fits
+from ._row_columns import warn_unordered_dates
+from ._splitting import describe_split
+from .baseline import check_quality, score_baseline
 from .budget import TimeBudget
 from .comparison import Comparison
 from .ensemble import voting_model
@@ -76,7 +79,7 @@ class TrainingFlow:
                 X, y, sample_weight, problem_type, budget
             )
             return self.finish(
-                compared.winner or backend,
+                compared.winner,
                 X,
                 y,
                 sample_weight,
@@ -87,6 +90,7 @@ class TrainingFlow:
                 cv=compared.cv,
                 leaderboard=compared.leaderboard,
                 warnings=compared.warnings,
+                folds=compared.folds,
                 members=compared.members,
                 budget=budget,
             )
@@ -116,17 +120,18 @@ class TrainingFlow:
         cv=None,
         leaderboard=(),
         warnings=(),
+        folds=(),
         members=None,
         budget=None,
     ):
         """The hold-out fit, the folds (unless ``cv`` is given) and the refit
-        of ``backend``, evaluated, as one record.
+        of ``backend``, evaluated beside the baseline, as one record.
 
-        ``cv``, ``leaderboard`` and ``warnings`` come from a comparison, whose
-        folds were scored already.  With ``members`` (an ensemble's
-        ``(backend, weight)`` pairs) each member is fitted, and the models
-        are their voting ensemble.  Under a limited ``budget``, folds run in
-        batches while it allows, after the final fits.
+        ``cv``, ``leaderboard``, ``warnings`` and ``folds`` come from a
+        comparison, whose folds were scored already.  With ``members`` (an
+        ensemble's ``(backend, weight)`` pairs) each member is fitted, and the
+        models are their voting ensemble.  Under a limited ``budget``, folds
+        run in batches while it allows, after the final fits.
         """
         budget = TimeBudget(None) if budget is None else budget
         if members is not None:
@@ -159,12 +164,18 @@ class TrainingFlow:
         if members is None:
             jobs = [job[:6] for job in jobs]
         run_folds = cv is None and not backend.own_cross_validation
-        folds, cv_note = (
-            cv_folds(backend.config, y, problem_type=problem_type)
+        rows = backend.inputs.rows
+        if run_folds:
+            folds, cv_note = cv_folds(
+                backend.config, y, problem_type=problem_type, rows=rows
+            )
+        # A comparison's folds (given) were scored already: only the baseline
+        # reads them.
+        fold_jobs = (
+            [("fold", X, y, sample_weight, tr, te) for tr, te in folds]
             if run_folds
-            else ([], None)
+            else []
         )
-        fold_jobs = [("fold", X, y, sample_weight, tr, te) for tr, te in folds]
         outcomes = _run_within(backend, jobs, fold_jobs, problem_type, budget)
         by_role = {o.role: o for o in outcomes if o.role != "fold"}
         if members is not None:
@@ -210,10 +221,25 @@ class TrainingFlow:
         if cv.note:
             skipped.append(cv.note)
         skipped += budget.skipped
+        targets = (split.y_train, split.sample_weight_train)
+        targets += (split.y_test, split.sample_weight_test)
+        baseline = score_baseline(
+            problem_type,
+            holdout=targets if has_holdout else None,
+            y=y,
+            sample_weight=sample_weight,
+            folds=folds,
+            scoring=backend.config.get("scoring"),
+        )
+        baseline["warning"] = check_quality(
+            metrics, cv.scores, baseline, scoring=cv.scoring, problem_type=problem_type
+        )
         inputs = backend.inputs
         treatment, reasons = None, {}
         if backend.preprocessing is not None and inputs.feature_names is not None:
             treatment, reasons = column_treatment(first, inputs.feature_names, X)
+        if rows.kind == "shuffled":
+            warn_unordered_dates(treatment)
         return TrainingRunResult(
             model=final,
             metrics=metrics,
@@ -248,6 +274,13 @@ class TrainingFlow:
             column_reasons=reasons,
             target_name=inputs.target_name,
             leaderboard=list(leaderboard),
+            baseline=baseline,
+            split=describe_split(
+                rows,
+                problem_type=problem_type,
+                n_test=_num_rows(split.y_test) if has_holdout else 0,
+                n_folds=len(cv.scores),
+            ),
             holdout=holdout,
             ensemble_weights=(
                 {m.config["model_type"]: w for m, w in members} if members else {}

@@ -9,6 +9,7 @@ __all__ = [
     "MAPE",
     "PROBA_METRIC_NAMES",
     "DEFAULT_SCORING",
+    "RANKING_SCORING",
     "METRIC_NAMES",
     "compute_metrics",
     "default_score",
@@ -48,6 +49,11 @@ CV_METRICS = ("cv_mean", "cv_std")
 
 #: The scikit-learn scorer used for cross-validation when ``scoring`` is unset.
 DEFAULT_SCORING = {"classification": "accuracy", "regression": "r2"}
+
+#: The scorer a model comparison ranks by when ``scoring`` is unset: balanced
+#: accuracy, which a majority-class guess cannot win (it scores 1/n_classes)
+#: and which, unlike log loss, does not sink a forest for overconfidence.
+RANKING_SCORING = {"classification": "balanced_accuracy", "regression": "r2"}
 
 
 def compute_metrics(

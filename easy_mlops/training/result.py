@@ -2,10 +2,12 @@
 
 # License: BSD 3 clause
 
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from typing import Any, NamedTuple
 
 import numpy as np
+
+from ._splitting import RowStructure
 
 __all__ = [
     "CrossValidationResult",
@@ -94,6 +96,15 @@ class TrainingRunResult:
     id_columns : list of str, default=[]
         Identifier columns kept out of the features (the CLI's ``--id``);
         ``easy-mlops predict`` writes them before the predictions.
+    baseline : dict, default={}
+        The baseline that ignores the features, scored on the same hold-out
+        and folds (see :mod:`easy_mlops.training.baseline`): ``estimator``,
+        ``metrics``, ``cv_scores`` and ``warning`` (why the model does not
+        beat it, or None).
+    split : dict, default={}
+        How the rows were split: ``rows`` (``"shuffled"``, ``"grouped"`` or
+        ``"time-ordered"``), ``holdout``, ``cv`` (the splitter),
+        ``group_column`` and ``time_column``.
 
     Examples
     --------
@@ -130,6 +141,8 @@ class TrainingRunResult:
     target_name: str | None = None
     id_columns: list = field(default_factory=list)
     leaderboard: list = field(default_factory=list)
+    baseline: dict = field(default_factory=dict)
+    split: dict = field(default_factory=dict)
     ensemble_weights: dict = field(default_factory=dict)
     holdout: Any = None
 
@@ -154,6 +167,13 @@ class TrainingRunResult:
         state = dict(vars(self))
         state["holdout"] = None
         return state
+
+    def __setstate__(self, state):
+        # A record pickled by an earlier release lacks the newer fields.
+        for name, spec in self.__dataclass_fields__.items():
+            if name not in state and spec.default_factory is not MISSING:
+                state[name] = spec.default_factory()
+        vars(self).update(state)
 
 
 @dataclass
@@ -197,11 +217,17 @@ class RunInputs:
         target), which the record gives instead of the flow's.
     feature_names : list of str or None
         The columns of ``X``, when it has names.
+    rows : RowStructure
+        How the rows relate (groups, time order), which the splits follow.
+    sparse : bool
+        Whether ``X`` is a sparse matrix.
     """
 
     target_name: str | None = None
     problem_type_reason: str | None = None
     feature_names: list | None = None
+    rows: RowStructure = field(default_factory=RowStructure)
+    sparse: bool = False
 
 
 class DataSplit(NamedTuple):

@@ -41,6 +41,9 @@ DEFAULTS = {
     "refit": True,
     "n_jobs": None,
     "preprocessing": "auto",
+    "group_column": None,
+    "time_column": None,
+    "time_gap": 0,
     "time_budget": None,
 }
 
@@ -83,6 +86,9 @@ CONSTRAINTS = {
         StrOptions(set(PREPROCESSING_OPTIONS)),
         HasMethods(["fit", "transform"]),
     ],
+    "group_column": [str, None],
+    "time_column": [str, None],
+    "time_gap": [_NumberInterval(Integral, 0, None, closed="left")],
     "time_budget": [_NumberInterval(Real, 0, None, closed="neither"), None],
 }
 

@@ -15,7 +15,7 @@ import numpy as np
 from sklearn.exceptions import FitFailedWarning
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._splitting import feasible_folds
+from ._splitting import RowStructure, cv_indices, cv_splitter
 from .exceptions import ProblemTypeWarning, SmallDataWarning
 from .metrics import DEFAULT_SCORING, default_score
 from .problem_type import PROBLEM_TYPES, infer_problem_type
@@ -152,32 +152,31 @@ def check_target(y, problem_type):
     return classes
 
 
-def cv_folds(config, y, *, problem_type):
+def cv_folds(config, y, *, problem_type, rows=None):
     """The (train, test) index pairs of the cross-validation, and a note.
 
     Shuffled folds, stratified for classification, seeded by
-    ``random_state``.  The number of folds is reduced, or cross-validation
-    skipped, when the data is too small; the note says so (and a
-    :class:`SmallDataWarning` is raised).
+    ``random_state``; with groups (``rows``), ``StratifiedGroupKFold`` or
+    ``GroupKFold``; with time-ordered rows, ``TimeSeriesSplit``.  The number
+    of folds is reduced, or cross-validation skipped, when the data is too
+    small; the note says so (and a :class:`SmallDataWarning` is raised).
 
     Returns
     -------
     folds : list of (ndarray, ndarray)
     note : str or None
     """
-    n_folds = config["cv_folds"]
-    if n_folds <= 1:
-        return [], None
-    n_splits, note = feasible_folds(y, n_folds, problem_type)
+    rows = RowStructure() if rows is None else rows
+    splitter, note = cv_splitter(
+        y,
+        n_folds=config["cv_folds"],
+        problem_type=problem_type,
+        random_state=config["random_state"],
+        rows=rows,
+    )
     if note is not None:
         warnings.warn(note, SmallDataWarning, stacklevel=3)
-    if n_splits < 2:
-        return [], note
-    from sklearn.model_selection import KFold, StratifiedKFold
-
-    cv_class = StratifiedKFold if problem_type == "classification" else KFold
-    cv = cv_class(n_splits, shuffle=True, random_state=config["random_state"])
-    return list(cv.split(np.zeros((y.shape[0], 1)), y)), note
+    return cv_indices(splitter, y, rows), note
 
 
 def scoring_name(config, problem_type):

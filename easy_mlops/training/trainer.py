@@ -5,12 +5,13 @@
 import logging
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator
-from sklearn.utils import ClassifierTags, RegressorTags
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from . import registry
+from ._capabilities import predict_proba_available, trainer_tags
 from ._fit_data import (
     fitted_state,
     fitted_state_transaction,
@@ -21,35 +22,21 @@ from ._fit_data import (
 )
 from ._from_config import ConfigConstructorsMixin
 from ._legacy import LegacyAPIMixin
+from ._row_columns import in_time_order, read_row_structure
 from ._storage import StorageMixin
 from .callbacks import CallbackSupportMixin, trainer_fit, with_callbacks
 from .comparison import is_comparison
+from .fingerprint import RowFingerprint
 from .metrics import default_score
 from .preprocessing import (
     is_dataframe,
 )
 from .result import RunInputs
 from .settings import merged_model_params, trainer_settings
-from .steps import candidate_problem_types
 
 __all__ = ["ModelTrainer", "final_trainer"]
 
 logger = logging.getLogger("easy_mlops")
-
-
-def predict_proba_available(trainer):
-    """Whether ``predict_proba`` can answer, so that ``hasattr`` tells the truth."""
-    if trainer.__sklearn_is_fitted__():
-        return trainer.problem_type_ == "classification" and (
-            trainer.backend_.has_predict_proba(trainer.training_result_.model)
-        )
-    try:
-        backend = trainer._make_backend()
-    except (TypeError, ValueError):
-        return False
-    return "classification" in candidate_problem_types(backend) and (
-        backend.has_predict_proba()
-    )
 
 
 class ModelTrainer(
@@ -113,6 +100,11 @@ class ModelTrainer(
         cloned and put in front of the model.  The final model is then the
         whole pipeline: ``predict`` takes raw tables, matched by column name.
         See :mod:`easy_mlops.training.preprocessing`.
+    group_column, time_column : str, default=None
+        A column of a DataFrame ``X`` (not a feature) naming each row's entity
+        (as ``groups``), or ordering the rows in time; see the user guide.
+    time_gap : int >= 0, default=None
+        Rows left out between training and test rows in time order (0).
     time_budget : float > 0, default=None
         Seconds the fit may take; None (the default) for no limit.  A
         comparison then runs its candidates cheapest first, by successive
@@ -150,6 +142,8 @@ class ModelTrainer(
         empty when cross-validation did not run.
     problem_type_reason_ : str
         Why ``problem_type_`` was chosen.
+    row_fingerprint_ : RowFingerprint or None
+        Hashes of the training rows, for :func:`~easy_mlops.training.evaluate`.
 
     See Also
     --------
@@ -191,6 +185,9 @@ class ModelTrainer(
         refit=None,
         n_jobs=None,
         preprocessing=None,
+        group_column=None,
+        time_column=None,
+        time_gap=None,
         time_budget=None,
         model_params=None,
     ):
@@ -204,6 +201,9 @@ class ModelTrainer(
         self.refit = refit
         self.n_jobs = n_jobs
         self.preprocessing = preprocessing
+        self.group_column = group_column
+        self.time_column = time_column
+        self.time_gap = time_gap
         self.time_budget = time_budget
         self.model_params = model_params
 
@@ -292,7 +292,10 @@ class ModelTrainer(
 
     # -- fitting ---------------------------------------------------------------
 
-    def fit(self, X, y, sample_weight=None):
+    # Requested by default, as by scikit-learn's group splitters.
+    __metadata_request__fit = {"groups": True}
+
+    def fit(self, X, y, sample_weight=None, groups=None):
         """Train, evaluate and (by default) refit on all rows.
 
         Parameters
@@ -304,16 +307,18 @@ class ModelTrainer(
             Target.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights for every fit, metric and score.
+        groups : array-like of shape (n_samples,), default=None
+            Each row's entity: no split puts a group on both sides.
 
         Returns
         -------
         self : ModelTrainer
             The fitted trainer.
         """
-        return self._fit(X, y, sample_weight)
+        return self._fit(X, y, sample_weight, groups)
 
     @with_callbacks
-    def _fit(self, X, y, sample_weight, **overrides):
+    def _fit(self, X, y, sample_weight, groups=None, **overrides):
         target_name = getattr(y, "name", None)
         y, categorical = plain_target(y)
         settings = self._resolve_settings(**overrides)
@@ -329,10 +334,12 @@ class ModelTrainer(
             fitted_state_transaction(self),
             trainer_fit(self, comparing=comparing) as callback_fit,
         ):
+            X, rows, order = read_row_structure(X, groups, settings)
             X_given = X
             X, y, sample_weight, preprocessing = validate_fit_data(
                 self, checked, X, y, sample_weight
             )
+            X, y, sample_weight = in_time_order(X, y, sample_weight, order)
             names = getattr(self, "feature_names_in_", None)
             backend = backend_class.configured(
                 settings,
@@ -343,6 +350,8 @@ class ModelTrainer(
                     if by_dtype
                     else None,
                     feature_names=None if names is None else list(names),
+                    rows=rows,
+                    sparse=issparse(X),
                 ),
             )
             callback_fit.set_data(X, y, sample_weight)
@@ -359,6 +368,7 @@ class ModelTrainer(
                 # A numeric table's row counter is as useless as a raw one's.
                 warn_identifier_columns(X_given, None)
             vars(self).update(fitted_state(result, backend))
+            self.row_fingerprint_ = RowFingerprint.of(X_given)
             logger.info("Trained %s: %s", result.model_name, result.metrics)
         return self
 
@@ -445,38 +455,7 @@ class ModelTrainer(
         return hasattr(self, "training_result_")
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = True
-        try:
-            backend = (
-                self.backend_
-                if self.__sklearn_is_fitted__()
-                else (self._make_backend())
-            )
-            if self.__sklearn_is_fitted__():
-                problem_types = (self.problem_type_,)
-            else:
-                problem_types = candidate_problem_types(backend)
-            if backend.validates_input:
-                input_tags = backend.input_tags
-                tags.input_tags.allow_nan = input_tags.allow_nan
-                tags.input_tags.sparse = input_tags.sparse
-            else:
-                tags.no_validation = True
-        except (ImportError, TypeError, ValueError):
-            # Invalid parameters or a missing optional package are reported by
-            # fit, not by a tags lookup.
-            return tags
-        if "classification" in problem_types:
-            tags.classifier_tags = ClassifierTags()
-        if "regression" in problem_types:
-            tags.regressor_tags = RegressorTags()
-        if len(problem_types) == 1:
-            tags.estimator_type = {
-                "classification": "classifier",
-                "regression": "regressor",
-            }[problem_types[0]]
-        return tags
+        return trainer_tags(self, super().__sklearn_tags__())
 
 
 def final_trainer(model):

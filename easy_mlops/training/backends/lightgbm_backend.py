@@ -48,6 +48,7 @@ class LightGBMBackend(EstimatorBackend):
             params=_QUIET,
             extra="lightgbm",
             description="LightGBM classifier or regressor by problem type",
+            compared=False,  # one of the entries below
         ),
         "lgbm_classifier": ModelSpec(
             _CLASSIFIER, params=_QUIET, extra="lightgbm", description="LGBMClassifier"

@@ -58,7 +58,10 @@ class NeuralNetworkBackend(EstimatorBackend):
     name = "neural_network"
     model_types = {
         "auto": ModelSpec(
-            _CLASSIFIER, _REGRESSOR, description="MLP classifier or regressor"
+            _CLASSIFIER,
+            _REGRESSOR,
+            description="MLP classifier or regressor",
+            compared=False,  # one of the entries below
         ),
         "mlp_classifier": ModelSpec(_CLASSIFIER, description="MLPClassifier"),
         "mlp_regressor": ModelSpec(regressor=_REGRESSOR, description="MLPRegressor"),

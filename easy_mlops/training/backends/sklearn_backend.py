@@ -6,7 +6,10 @@ from ..catalogue import ModelSpec
 from ..estimator_backend import EstimatorBackend
 from ..registry import register_backend
 
-__all__ = ["SKLEARN_MODEL_TYPES", "SklearnBackend"]
+__all__ = ["RIDGE_ALPHAS", "SKLEARN_MODEL_TYPES", "SklearnBackend"]
+
+#: The penalties ``ridge`` chooses among, by efficient leave-one-out CV.
+RIDGE_ALPHAS = (0.001, 0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)
 
 #: The catalogue of ``model_type`` values of the ``sklearn`` backend.  The
 #: entries marked ``portfolio_only`` are further configurations of a family;
@@ -16,6 +19,7 @@ SKLEARN_MODEL_TYPES = {
         "sklearn.ensemble:RandomForestClassifier",
         "sklearn.ensemble:RandomForestRegressor",
         description="random forest, classifier or regressor by problem type",
+        compared=False,  # one of the entries below
         cost=3,
     ),
     "random_forest_classifier": ModelSpec(
@@ -31,12 +35,24 @@ SKLEARN_MODEL_TYPES = {
     "logistic_regression": ModelSpec(
         "sklearn.linear_model:LogisticRegression",
         params={"max_iter": 1000},
-        description="LogisticRegression (max_iter=1000)",
+        description="LogisticRegression (max_iter=1000), on standardised input",
+        scale=True,
         cost=1,
     ),
     "linear_regression": ModelSpec(
         regressor="sklearn.linear_model:LinearRegression",
-        description="LinearRegression",
+        description="LinearRegression: ordinary least squares, not in 'compare'",
+        # Unregularised: collinear one-hot columns or a category unseen in a
+        # fold make its coefficients explode; comparisons use ridge instead.
+        compared=False,
+        cost=1,
+    ),
+    "ridge": ModelSpec(
+        regressor="sklearn.linear_model:RidgeCV",
+        params={"alphas": RIDGE_ALPHAS},
+        description="RidgeCV: alpha chosen among 1e-3..1e3 by leave-one-out "
+        "cross-validation, on standardised input",
+        scale=True,
         cost=1,
     ),
     "hist_gradient_boosting": ModelSpec(
@@ -52,13 +68,6 @@ SKLEARN_MODEL_TYPES = {
         description="XGBoost, classifier or regressor (any labels)",
     ),
     # The portfolio: more configurations of the families above.
-    "ridge_cv": ModelSpec(
-        regressor="sklearn.linear_model:RidgeCV",
-        params={"alphas": (0.01, 0.1, 1.0, 10.0, 100.0)},
-        description="RidgeCV, the penalty chosen among 0.01 to 100",
-        cost=1,
-        portfolio_only=True,
-    ),
     "random_forest_entropy": ModelSpec(
         "sklearn.ensemble:RandomForestClassifier",
         params={"criterion": "entropy"},
@@ -114,13 +123,15 @@ class SklearnBackend(EstimatorBackend):
 
     The catalogue (``SKLEARN_MODEL_TYPES``): ``auto`` (random forest, by
     problem type), ``random_forest_classifier``, ``random_forest_regressor``,
-    ``logistic_regression`` (``max_iter=1000``), ``linear_regression``,
-    ``hist_gradient_boosting`` and ``xgboost`` (needs
-    ``pip install "easy-mlops[xgboost]"``), one per family; and the
-    portfolio's further configurations, which ``model_type="ensemble"``
-    draws from: ``ridge_cv``, ``random_forest_entropy``, ``extra_trees``,
-    ``hist_gradient_boosting_large``, ``lightgbm`` and ``lightgbm_extra_trees``
-    (the last two need
+    ``logistic_regression`` (``max_iter=1000``), ``linear_regression``
+    (ordinary least squares), ``ridge`` (``RidgeCV`` over
+    :data:`RIDGE_ALPHAS`), ``hist_gradient_boosting`` and ``xgboost`` (needs
+    ``pip install "easy-mlops[xgboost]"``).  The linear entries that are
+    regularised get standardised input; ``"compare"`` leaves out ``auto`` and
+    ``linear_regression``, and the portfolio's further configurations, which
+    ``model_type="ensemble"`` draws from: ``random_forest_entropy``,
+    ``extra_trees``, ``hist_gradient_boosting_large``, ``lightgbm`` and
+    ``lightgbm_extra_trees`` (the last two need
     ``pip install "easy-mlops[lightgbm]"``).  ``model_params`` passes
     constructor parameters; ``random_state`` reaches every estimator that
     takes one.

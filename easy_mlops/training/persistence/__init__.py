@@ -73,6 +73,10 @@ _STATE = {"joblib": "trainer.joblib", "skops": "trainer.json"}
 # A Pipeline's steps before its ModelTrainer (format="joblib" only).
 _PIPELINE = "pipeline.joblib"
 _FORMATS = tuple(_STATE)
+# A manifest records the versions of about eight packages; each one recorded
+# is looked up and named in a warning, so a forged list of thousands is
+# refused rather than read.
+_MAX_VERSIONS = 64
 
 
 def save_model(trainer, path, *, format="joblib", signing_key=None):
@@ -140,7 +144,9 @@ def load_model(
         manifest says.  The caller, not the file, chooses the loader.
     trusted : str or list of str, default=None
         For ``format="skops"`` artifacts: types to trust besides skops'
-        defaults, after you have reviewed them (the error for an untrusted
+        defaults and the reviewed types of the libraries easy_mlops builds
+        its models from (scikit-learn, skrub, NumPy, SciPy, XGBoost,
+        LightGBM), after you have reviewed them (the error for an untrusted
         type lists them).  A single string is one type name.
     signing_key : str or bytes, default=None
         Load only files signed with this key (see ``save_model``); an
@@ -433,6 +439,13 @@ def _read_manifest(archive, path, key):
             f"{path} has a damaged manifest.json (its serializer, backend, versions "
             "or checksums are missing or wrong). Restore the file from a backup or "
             "save the model again."
+        )
+    if len(manifest["versions"]) > _MAX_VERSIONS:
+        raise ModelLoadError(
+            f"{path} has a damaged manifest.json: it records the versions of "
+            f"{len(manifest['versions'])} packages, and easy_mlops records at most "
+            f"{_MAX_VERSIONS}. Restore the file from a backup or save the model "
+            "again."
         )
     # Checked before any member is read: the signature covers the checksums.
     if key is not None:

@@ -20,6 +20,7 @@ import numpy as np
 from ..exceptions import ModelLoadError, ModelSaveError
 from ..result import to_json
 from ..trainer import ModelTrainer, final_trainer
+from ._trusted_types import trusted_type_names
 
 __all__ = []
 
@@ -121,12 +122,14 @@ def _without_model(trainer):
 
 def _state_json(trainer):
     params = trainer.get_params(deep=False)
+    fingerprint = getattr(trainer, "row_fingerprint_", None)
     state = {
         "params": params,
         "config": trainer.backend_.config,
         "result": trainer.training_result_.to_dict(),
         "n_features_in_": getattr(trainer, "n_features_in_", None),
         "feature_names_in_": _json_list(getattr(trainer, "feature_names_in_", None)),
+        "row_fingerprint_": (None if fingerprint is None else fingerprint.to_dict()),
     }
     for key, value in trainer.backend_.config.items():
         try:
@@ -197,6 +200,7 @@ def _trainer_from_json(data, backend_class, path):
 
 def _rebuild_from_json(data, backend_class):
     from .._fit_data import fitted_state
+    from ..fingerprint import RowFingerprint
     from ..preprocessing import restore_preprocessing
     from ..result import TrainingRunResult
 
@@ -218,6 +222,11 @@ def _rebuild_from_json(data, backend_class):
         trainer.n_features_in_ = state["n_features_in_"]
     if state["feature_names_in_"] is not None:
         trainer.feature_names_in_ = np.asarray(state["feature_names_in_"], dtype=object)
+    # Absent from files saved before fingerprints were kept.
+    fingerprint = state.get("row_fingerprint_")
+    trainer.row_fingerprint_ = (
+        None if fingerprint is None else RowFingerprint.from_dict(fingerprint)
+    )
     return trainer
 
 
@@ -229,6 +238,7 @@ def _skops_loads(data, trusted, path):
             f"{path} was saved with format='skops', which needs the optional "
             "package 'skops'. Install it with: pip install \"easy-mlops[secure]\""
         ) from None
+    trusted = [*trusted_type_names(), *trusted]
     try:
         untrusted = [
             t for t in skops.io.get_untrusted_types(data=data) if t not in trusted
@@ -242,7 +252,7 @@ def _skops_loads(data, trusted, path):
             f"load_model(path, trusted={untrusted!r})."
         )
     try:
-        return skops.io.loads(data, trusted=trusted or None)
+        return skops.io.loads(data, trusted=trusted)
     except Exception as exc:
         raise _damaged_skops(path, exc) from None
 
