@@ -173,6 +173,11 @@ _KEY_NOTES = {
     "n_jobs": "Parallel fits (null: 1; -1: every core)",
     "preprocessing": "Encode text, categories, dates and missing values with "
     "skrub (auto) or give the model the columns as they are (none)",
+    "group_column": "Column of X naming each row's entity: folds and hold-out "
+    "keep an entity's rows together (null: none)",
+    "time_column": "Column of X ordering the rows in time: the hold-out and "
+    "folds test on later rows (null: none)",
+    "time_gap": "Rows left out between training and test rows in time order",
     "time_budget": "Seconds the fit may take (null: no limit); candidates run "
     "cheapest first and a model is always returned",
 }

@@ -179,12 +179,12 @@ class TrainingFlow:
         outcomes = _run_within(backend, jobs, fold_jobs, problem_type, budget)
         by_role = {o.role: o for o in outcomes if o.role != "fold"}
         if members is not None:
-            rows = {"refit": (X, y)}
+            fitted_on = {"refit": (X, y)}
             if "holdout" in by_role:
-                rows["holdout"] = holdout[:2]
+                fitted_on["holdout"] = holdout[:2]
             by_role = {
                 role: _vote(outcomes, members, role, problem_type, *data)
-                for role, data in rows.items()
+                for role, data in fitted_on.items()
                 if role in by_role
             }
         if run_folds:
