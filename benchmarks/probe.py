@@ -1,10 +1,11 @@
 """Measurements that need a fresh process: import time and peak memory of a fit.
 
-Run as ``python -m benchmarks.probe import MODULES`` or ``python -m
-benchmarks.probe scale --side trainer|bare --rows N``; each prints one JSON
-object.  This module imports nothing heavy at the top, so that the import it
-times starts from an interpreter that has loaded the same few modules on both
-sides.
+Run as ``python -m benchmarks.probe import MODULES``, ``python -m
+benchmarks.probe scale --side trainer|bare --rows N`` or ``python -m
+benchmarks.probe busy SIDE COMPARE_ROWS FIT_ROWS ITERATIONS`` (see
+``benchmarks.busy``); each prints one JSON object.  This module imports
+nothing heavy at the top, so that the import it times starts from an
+interpreter that has loaded the same few modules on both sides.
 """
 
 # License: BSD 3 clause
@@ -142,9 +143,18 @@ def main(argv=None):
     scale.add_argument("--rows", type=int, required=True)
     scale.add_argument("--features", type=int, default=20)
     scale.add_argument("--max-iter", type=int, default=100)
+    busy = commands.add_parser("busy")
+    busy.add_argument("side", choices=("ours", "omp1", "hand", "previous"))
+    busy.add_argument("compare_rows", type=int)
+    busy.add_argument("fit_rows", type=int)
+    busy.add_argument("iterations", type=int)
     args = parser.parse_args(argv)
     if args.command == "import":
         result = probe_import(args.modules)
+    elif args.command == "busy":
+        from benchmarks.busy import run_side
+
+        result = run_side(args.side, args.compare_rows, args.fit_rows, args.iterations)
     else:
         result = probe_scale(args.side, args.rows, args.features, args.max_iter)
     print(json.dumps(result))

@@ -107,17 +107,20 @@ def read_document(path):
 
 class _Loader(yaml.SafeLoader):
     """Safe YAML loading that also reads ``1e-3`` as a float, as YAML 1.2 does,
-    and stops at a nesting deeper than a config needs.
+    and stops at a nesting deeper, or more values, than a config needs.
 
-    The depth is counted while composing, so a file of ten thousand ``[`` is
-    refused after the first levels: PyYAML's scanner slows with every level
-    and its composer recurses once per level.
+    The depth and the values are counted while composing, so a file of ten
+    thousand ``[`` is refused after the first levels (PyYAML's scanner slows
+    with every level and its composer recurses once per level), and a file
+    of 200,000 keys after the first 10,000, before the slow part of reading.
     """
 
     _depth = 0
+    _nodes = 0
 
     def compose_node(self, parent, index):
         self._depth += 1
+        self._nodes += 1
         try:
             if self._depth > _MAX_DEPTH:
                 raise yaml.composer.ComposerError(
@@ -125,6 +128,14 @@ class _Loader(yaml.SafeLoader):
                     None,
                     f"the YAML is nested more than {_MAX_DEPTH} levels deep; a "
                     "config needs far less",
+                    self.peek_event().start_mark,
+                )
+            if self._nodes > _MAX_NODES:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"the YAML holds more than {_MAX_NODES} keys and values; a "
+                    "config needs far less. Check that this is the config file",
                     self.peek_event().start_mark,
                 )
             return super().compose_node(parent, index)
@@ -143,15 +154,28 @@ _Loader.add_implicit_resolver(
 # take long to load.  Aliases make a graph of nodes whose expansion may grow
 # exponentially (nine aliases of nine aliases of ...), so the expanded size
 # is counted, visiting each node once.
+_MAX_BYTES = 1 << 20
 _MAX_DEPTH = 50
+_MAX_NODES = 10_000
 _MAX_VALUES = 100_000
 _MAX_INT_DIGITS = 100
 _INT_TAG = "tag:yaml.org,2002:int"
 
 
 def _read_text(path):
-    """The file as text; ConfigError, with the line, for non-UTF-8 bytes or NUL."""
-    raw = path.read_bytes()
+    """The file as text; ConfigError, with the line, for non-UTF-8 bytes or NUL.
+
+    At most ``_MAX_BYTES`` are read, so a device (``/dev/zero``) or a pipe
+    that does not end is refused, not read until memory runs out.
+    """
+    with open(path, "rb") as file:
+        raw = file.read(_MAX_BYTES + 1)
+    if len(raw) > _MAX_BYTES:
+        raise ConfigError(
+            f"the file is larger than {_MAX_BYTES >> 20} MiB; a config needs far "
+            "less. Check that this is the config file.",
+            source=path,
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -94,9 +94,10 @@ def load_config(path):
     ------
     ConfigError
         For YAML syntax errors and repeated keys (with file and line), bytes
-        that are not UTF-8 text or NUL characters, integers of more than 100
-        digits, nesting deeper than 50 levels, aliases that expand to more
-        than 100,000 values or refer to themselves, and everything
+        that are not UTF-8 text or NUL characters, a file of more than 1 MiB
+        or 10,000 keys and values, integers of more than 100 digits, nesting
+        deeper than 50 levels, aliases that expand to more than 100,000
+        values or refer to themselves, and everything
         :func:`validate_config` rejects (with the line of the key).
     FileNotFoundError
         If ``path`` does not exist.
@@ -171,6 +172,8 @@ _KEY_NOTES = {
     "random_state": "Seed of the split, the folds and the estimator",
     "refit": "Refit the final model on all rows",
     "n_jobs": "Parallel fits (null: 1; -1: every core)",
+    "inner_threads": "Native threads (OpenMP, BLAS) of each fit (auto: the "
+    "cores divided among the parallel fits)",
     "preprocessing": "Encode text, categories, dates and missing values with "
     "skrub (auto) or give the model the columns as they are (none)",
     "group_column": "Column of X naming each row's entity: folds and hold-out "

@@ -15,7 +15,21 @@ import numpy as np
 
 from .training.result import to_json
 
-__all__ = ["Report", "holdout_predictions", "write_report"]
+__all__ = ["FILE_NAMES", "Report", "holdout_predictions", "write_report"]
+
+#: Every file name :func:`write_report` may write in its directory; the
+#: command line refuses a report directory where one of them is an input.
+FILE_NAMES = (
+    "metrics.json",
+    "confusion_matrix.png",
+    "predicted_vs_actual.png",
+    "residuals.png",
+    "cv_scores.png",
+    "permutation_importance.png",
+    "roc_pr_curves.png",
+    "leaderboard.png",
+    "index.html",
+)
 
 _MATPLOTLIB_MISSING = (
     "The plots need matplotlib, which is not installed: "

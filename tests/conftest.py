@@ -4,11 +4,24 @@ import os
 import subprocess
 import sys
 
-import numpy as np
-import pandas as pd
-import pytest
-from hypothesis import settings
-from sklearn.datasets import make_classification, make_regression
+from joblib.parallel import ParallelBackendBase
+
+# One native thread per fit, in this process and in every process it starts
+# (the command line's, joblib's workers): OpenMP pools as large as the machine
+# multiply the suite's time on a loaded machine (see docs/scaling.md).  Set
+# before scikit-learn loads its OpenMP runtime; a value already set wins.
+for _name in ParallelBackendBase.MAX_NUM_THREADS_VARS:
+    os.environ.setdefault(_name, "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+from sklearn.datasets import make_classification, make_regression  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+# BLAS may have started before this file ran (a plugin imported NumPy).
+_PINNED = threadpool_limits(int(os.environ["OPENBLAS_NUM_THREADS"]), user_api="blas")
 
 # Property tests explore new examples on a developer's machine; under CI they
 # replay the same ones, so a red build is about the change, not the draw.

@@ -1,5 +1,7 @@
 """The callable, deep_learning and nlp backends."""
 
+import re
+
 import joblib
 import numpy as np
 import pytest
@@ -311,3 +313,43 @@ def test_a_model_that_is_a_pair_survives_load_fn(tmp_path):
     trainer = ModelTrainer(config).fit(X, y)
     loaded = load_model(trainer.save_model(tmp_path / "pair"))
     np.testing.assert_array_equal(loaded.predict(X), trainer.predict(X))
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (lambda proba: proba[:, 1], r"shape \(\d+,\); it must return .*\(\d+, 2\)"),
+        (lambda proba: np.tile(proba, (1, 3))[:, :5] / 2.5, r"shape \(\d+, 5\)"),
+        (lambda proba: proba * 2, "not probabilities: row 0 .* summing to 2"),
+        (lambda proba: proba - 0.5, "not probabilities: row 0"),
+        (lambda proba: np.full(proba.shape, np.nan), "not probabilities"),
+    ],
+    ids=["one-column", "five-columns", "sum-2", "negative", "nan"],
+)
+def test_probabilities_that_are_not_one_per_class_are_refused(answer, message):
+    X, y = text_data()
+    config = {**TEXT, "predict_proba_fn": lambda m, X: answer(m.predict_proba(X))}
+    # During fit: the hold-out's probability metrics find the fault.
+    with pytest.raises(ValueError, match="'predict_proba_fn' returned") as info:
+        ModelTrainer(config, cv_folds=0).fit(X, y)
+    assert re.search(message, str(info.value))
+    trainer = ModelTrainer(config, cv_folds=0, test_size=0).fit(X, y)
+    with pytest.raises(ValueError, match=message):
+        trainer.predict_proba(X[:5])
+
+
+def test_probabilities_are_checked_against_the_classes_of_y():
+    """A user's model need not have classes_: the target's classes count."""
+    X, y = np.arange(60.0).reshape(30, 2), np.repeat(["a", "b", "c"], 10)
+    config = {
+        "backend": "callable",
+        "build_model": build_model,
+        "train_fn": lambda model, X, y, config: None,
+        "predict_fn": lambda model, X: np.full(len(X), "a"),
+        "predict_proba_fn": lambda model, X: np.full((len(X), 2), 0.5),
+    }
+    with pytest.raises(ValueError, match=r"shape \(30, 2\).*\(30, 3\).*'a', 'b', 'c'"):
+        ModelTrainer(config, cv_folds=0, test_size=0).fit(X, y).predict_proba(X)
+    good = {**config, "predict_proba_fn": lambda model, X: np.full((len(X), 3), 1 / 3)}
+    trainer = ModelTrainer(good, cv_folds=0, test_size=0).fit(X, y)
+    assert trainer.predict_proba(X[:2]).shape == (2, 3)

@@ -537,6 +537,111 @@ def test_the_leaderboard_keeps_its_numbers_whole_in_80_columns():
     assert "\n│ -" in shown  # a failed candidate has no rank
 
 
+# -- bad inputs of issue 21: each one message, before any work ------------------------
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--id", "x0", "--drop", "x0"), "'x0' given to both --id and --drop"),
+        (("--target", "x1"), "given 2 times ('price', 'x1')"),
+        (("--track", "--no-track"), "--track and --no-track contradict"),
+    ],
+    ids=["id-and-drop", "target-twice", "track-and-no-track"],
+)
+def test_contradicting_options_are_a_usage_error(workdir, args, message):
+    result = run(workdir, "train", "prices.csv", "-t", "price", *args)
+    assert result.returncode == 2
+    assert "Usage: easy-mlops train" in result.stderr and message in result.stderr
+    assert "Training on" not in result.stdout
+
+
+@pytest.mark.parametrize("where", ["prices.csv/report", "/proc/easy-mlops-report"])
+def test_an_unwritable_report_directory_is_refused_before_training(workdir, where):
+    result = run(workdir, "train", "prices.csv", "--report", where)
+    assert result.returncode == 2
+    assert f"The report directory {where} cannot be" in result.stderr
+    assert "Training on" not in result.stdout
+    assert not (workdir / "model.easymlops").exists()
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("a,b,y\n1,2,3,4\n5,6,7\n", "rows.csv, line 2: 4 fields, but the header has 3"),
+        ("a,b,y\n1,2,3\n5,6\n", "rows.csv, line 3: 2 fields, but the header has 3"),
+        (
+            "a,b,y\n1,2,3\n4,inf,6\n",
+            "Column 'b' of rows.csv holds inf (data row 2), an infinite number",
+        ),
+        ("a,y\n1,2020-01-03\n2,2021-05-04\n", "'y' of rows.csv holds dates"),
+    ],
+    ids=["a-field-more", "a-field-less", "inf", "date-target"],
+)
+def test_tables_are_read_exactly_as_written(tmp_path, text, message):
+    (tmp_path / "rows.csv").write_text(text)
+    result = run(tmp_path, "train", "rows.csv")
+    assert result.returncode == 2
+    assert message in result.stderr, result.stderr
+    assert "Training on" not in result.stdout
+
+
+def test_a_config_read_from_a_pipe_keeps_its_tracking_section(workdir):
+    pytest.importorskip("mlflow")
+    config = FAST + "tracking:\n  enabled: true\n  experiment: piped\n"
+    (workdir / "tracked.yaml").write_text(config)
+    script = (
+        f"{sys.executable} -m easy_mlops train labels.csv -q -o m.easymlops "
+        "--tracking-uri sqlite:///runs.db --config <(cat tracked.yaml)"
+    )
+    done = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, cwd=workdir
+    )
+    assert done.returncode == 0, done.stderr
+    code = (
+        "import mlflow\n"
+        "mlflow.set_tracking_uri('sqlite:///runs.db')\n"
+        "print(mlflow.get_experiment_by_name('piped') is not None)\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=workdir
+    )
+    assert found.stdout.strip().splitlines()[-1] == "True"
+
+
+def test_thousands_of_classes_are_refused_before_fitting(tmp_path):
+    labels = [f"c{i % 1500}" for i in range(4500)]
+    frame = pd.DataFrame({"x": np.arange(4500.0), "label": labels})
+    frame.to_csv(tmp_path / "many.csv", index=False)
+    result = run(tmp_path, "train", "many.csv")
+    assert result.returncode == 2
+    assert "y has 1500 distinct labels, more than the 1000 classes" in result.stderr
+
+
+def test_more_jobs_than_fits_are_capped(workdir):
+    """100,000 worker threads for two folds could not start."""
+    result = run(
+        workdir, "train", "labels.csv", "-c", "fast.yaml", "--n-jobs", "100000"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "2-fold cross-validation" in result.stdout
+
+
+def test_an_absurd_size_is_warned_about_before_training(workdir):
+    (workdir / "huge.yaml").write_text(
+        "training:\n  model_params:\n    n_estimators: 1000000000000\n"
+    )
+    pd.DataFrame({"x": range(10), "y": ["a"] * 10}).to_csv(
+        workdir / "one_class.csv", index=False
+    )
+    # The one-class target stops the run after the warning, before any fit.
+    result = run(workdir, "train", "one_class.csv", "-c", "huge.yaml")
+    warning = "Warning: model_params.n_estimators of RandomForestClassifier is "
+    assert warning + "1000000000000, far above any usual value" in result.stdout
+    assert result.stdout.index(warning) < result.stdout.index("Training on")
+    assert result.returncode == 2 and "only one class" in result.stderr
+
+
 # -- --group and --time --------------------------------------------------------------
 
 

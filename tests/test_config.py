@@ -498,6 +498,7 @@ def test_a_setting_error_gives_the_line_of_its_key(tmp_path, text, line):
         ("test_size", "a float in [0, 1)"),
         ("problem_type", "one of 'auto', 'classification', 'regression'"),
         ("n_jobs", "an int <= -1, an int >= 1 or null"),
+        ("inner_threads", "'auto' or an int >= 1"),
         ("cv_folds", "an int >= 0"),
         ("refit", "true or false"),
         ("random_state", "an int in [0, 4294967295] or null"),

@@ -1032,9 +1032,9 @@ def test_a_skops_round_trip_restores_the_preprocessing_of_a_raw_table(tmp_path):
         }
     )
     y = X["area"] * 100 + X["rooms"] * 50 + rng.normal(0, 10, size=90)
-    trainer = ModelTrainer(
-        model_type="linear_regression", cv_folds=0, test_size=0
-    ).fit(X, y)
+    trainer = ModelTrainer(model_type="linear_regression", cv_folds=0, test_size=0).fit(
+        X, y
+    )
     assert trainer.backend_.preprocessing.kind == "skrub"
     path = trainer.save_model(tmp_path / "raw.skops", format="skops")
     with zipfile.ZipFile(path) as archive:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from easy_mlops import ModelTrainer
-from easy_mlops.report import holdout_predictions, write_report
+from easy_mlops.report import FILE_NAMES, holdout_predictions, write_report
 from easy_mlops.training import ModelQualityWarning
 
 
@@ -29,6 +29,11 @@ def check_files(report):
         path.name for path in pngs
     )
     assert record["plots"] == [path.name for path in pngs]
+    # The command line keeps the inputs out of the way of these names.
+    assert {path.name for path in report.files} <= set(FILE_NAMES)
+    assert sorted(path.name for path in report.directory.iterdir()) == sorted(
+        path.name for path in report.files
+    )
     return record, page
 
 
@@ -96,7 +101,7 @@ def test_a_comparison_report_draws_the_leaderboard(tmp_path, classification_data
     ).fit(X, y)
     report = write_report(trainer, tmp_path / "r")
     names = [path.name for path in report.files]
-    assert "leaderboard.png" in names
+    assert "leaderboard.png" in names and set(names) <= set(FILE_NAMES)
     assert "Model types compared on the same folds" in report.index.read_text()
 
 

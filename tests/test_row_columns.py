@@ -43,9 +43,7 @@ def test_group_column_becomes_the_groups_and_leaves_the_features(frame, library)
     X = frame
     if library == "polars":
         X = pytest.importorskip("polars").from_pandas(frame)
-    features, rows, order = read_row_structure(
-        X, None, settings(group_column="person")
-    )
+    features, rows, order = read_row_structure(X, None, settings(group_column="person"))
     assert list(features.columns) == ["month", "x"]
     assert type(features) is type(X)
     assert rows.groups.tolist() == frame["person"].tolist()

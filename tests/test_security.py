@@ -20,6 +20,13 @@ Read top to bottom, this module is the list:
    builds its models from (scikit-learn, skrub, NumPy, SciPy, pandas,
    XGBoost, LightGBM), named one by one; any other type must be passed as
    ``trusted``.
+8. No command overwrites what it reads: an output that is the data, the
+   model or the config (by any path: ``./``, ``..``, symbolic or hard
+   links) is refused before any work, and predictions replace their file
+   only once complete.
+9. Bounded input files: a device that never ends (``/dev/zero``) is refused
+   as data and as a config, a pipe is read once and only up to a limit, and
+   a config of 200,000 keys is refused after its first 10,000 values.
 
 Each attack uses a real malicious pickle whose ``__reduce__`` creates a
 marker file: a test asserts the marker does not appear, and a control test
@@ -823,3 +830,164 @@ def test_cli_predict_secure_loads_a_raw_table_skops_model(tmp_path):
     assert done.returncode == 0, done.stderr
     read_back = pd.read_csv(tmp_path / "x.csv")
     assert done.stdout.splitlines()[1:] == list(trainer.predict(read_back))
+
+
+# -- 8. no command overwrites what it reads -------------------------------------------
+
+
+def easy_mlops(cwd, *args, **kwargs):
+    return subprocess.run(
+        [sys.executable, "-m", "easy_mlops", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        **kwargs,
+    )
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory, data):
+    """A data file, a config and a model trained on them, in one folder."""
+    folder = tmp_path_factory.mktemp("inputs")
+    X, y = data
+    rows = "\n".join(f"{a},{b},{c},{t}" for (a, b, c), t in zip(X, y, strict=True))
+    (folder / "d.csv").write_text("a,b,c,y\n" + rows + "\n")
+    (folder / "c.yaml").write_text(
+        "training:\n  cv_folds: 0\n  model_type: logistic_regression\n"
+    )
+    done = easy_mlops(folder, "train", "d.csv", "-c", "c.yaml", "-o", "m.easymlops")
+    assert done.returncode == 0, done.stderr
+    (folder / "link.csv").symlink_to("d.csv")
+    os.link(folder / "d.csv", folder / "hard.csv")
+    (folder / "report").mkdir()
+    os.link(folder / "d.csv", folder / "report" / "index.html")
+    return folder
+
+
+def digests(folder):
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in folder.iterdir()
+        if path.is_file()
+    }
+
+
+@pytest.mark.parametrize(
+    "args, output, source",
+    [
+        (("train", "d.csv", "-o", "d.csv"), "--output d.csv", "DATA d.csv"),
+        (("train", "d.csv", "-o", "./sub/../d.csv"), "--output", "DATA d.csv"),
+        (("train", "d.csv", "-o", "link.csv"), "--output link.csv", "DATA d.csv"),
+        (("train", "d.csv", "-o", "hard.csv"), "--output hard.csv", "DATA d.csv"),
+        (
+            ("train", "d.csv", "-c", "c.yaml", "-o", "c.yaml"),
+            "--output c.yaml",
+            "--config c.yaml",
+        ),
+        (
+            ("train", "d.csv", "-o", "x.easymlops", "--report", "report"),
+            "--report report/index.html",
+            "DATA d.csv",
+        ),
+        (
+            ("predict", "m.easymlops", "d.csv", "-o", "m.easymlops"),
+            "--output m.easymlops",
+            "MODEL m.easymlops",
+        ),
+        (("predict", "m.easymlops", "d.csv", "-o", "link.csv"), "--output", "DATA"),
+    ],
+    ids=[
+        "train-data",
+        "dot-dot",
+        "symlink",
+        "hard-link",
+        "config",
+        "report",
+        "predict-model",
+        "predict-data",
+    ],
+)
+def test_no_command_writes_over_what_it_reads(inputs, args, output, source):
+    before = digests(inputs)
+    done = easy_mlops(inputs, *args)
+    assert done.returncode == 2
+    error = done.stderr.splitlines()[0]
+    assert output in error and source in error and "same file" in error
+    assert "Training on" not in done.stdout
+    assert digests(inputs) == before
+
+
+def test_predictions_replace_their_file_only_once_complete(tmp_path):
+    """An interruption while writing leaves the old file, and no scratch file."""
+    from easy_mlops.cli._data import write_atomically
+
+    path = tmp_path / "predictions.csv"
+    path.write_text("prediction\nold\n")
+
+    def interrupted(file):
+        file.write("prediction\nnew\n")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(path, interrupted)
+    assert path.read_text() == "prediction\nold\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["predictions.csv"]
+    write_atomically(path, lambda file: file.write("prediction\nnew\n"))
+    assert path.read_text() == "prediction\nnew\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["predictions.csv"]
+
+
+# -- 9. bounded input files -----------------------------------------------------------
+
+
+def test_a_device_is_refused_as_data_and_as_a_config(inputs, tmp_path):
+    (tmp_path / "zero.csv").symlink_to("/dev/zero")
+    done = easy_mlops(tmp_path, "train", "zero.csv", timeout=120)
+    assert done.returncode == 2
+    assert "zero.csv is not a regular file (a device" in done.stderr
+    done = easy_mlops(
+        tmp_path, "train", str(inputs / "d.csv"), "-c", "/dev/zero", timeout=120
+    )
+    assert done.returncode == 2
+    assert "/dev/zero: the file is larger than 1 MiB" in done.stderr
+
+
+def test_a_pipe_is_read_once_and_only_up_to_a_limit(tmp_path, monkeypatch):
+    import threading
+
+    from easy_mlops.cli import _tables
+
+    fifo = tmp_path / "data.csv"
+    os.mkfifo(fifo)
+
+    def write(text, repeat=1):
+        with open(fifo, "w") as file:
+            for _ in range(repeat):
+                file.write(text)
+
+    # A pipe that ends is read (once, though a CSV is parsed in two passes).
+    writer = threading.Thread(target=write, args=("a,y\n1,x\n2,z\n",))
+    writer.start()
+    table = _tables.read_table(fifo)
+    writer.join()
+    assert table.frame.to_dict("list") == {"a": [1, 2], "y": ["x", "z"]}
+    # One that sends more than the limit is refused, not read to the end.
+    monkeypatch.setattr(_tables, "MAX_STREAM_BYTES", 1000)
+    writer = threading.Thread(target=write, args=("1,x\n", 10_000), daemon=True)
+    writer.start()
+    with pytest.raises(_tables.DataError, match="pipe that sent more than"):
+        _tables.read_table(fifo)
+
+
+def test_a_config_of_200000_keys_is_refused_for_its_size(tmp_path):
+    keys = "".join(f"k{i}: {i}\n" for i in range(200_000))
+    small = tmp_path / "small.yaml"  # under the byte limit: refused while read
+    small.write_text("training:\n  backend: callable\n" + keys[:900_000])
+    message, peak = run_load_config(small, timeout=60)
+    assert "more than 10000 keys and values" in message
+    assert "aliases" not in message
+    assert peak < SMALL
+    large = tmp_path / "large.yaml"
+    large.write_text("training:\n  backend: callable\n" + keys)
+    message, _ = run_load_config(large, timeout=60)
+    assert "the file is larger than 1 MiB" in message

@@ -252,6 +252,12 @@ def test_tracking_settings_come_from_file_then_options(tmp_path):
     assert load_tracking_config(None) == TRACKING_DEFAULTS
     with pytest.raises(ValueError, match="tracking.experiment must be a non-empty"):
         load_tracking_config(None, experiment="  ")
+    # A config read once (a pipe cannot be read twice) gives the same settings.
+    from easy_mlops.config import read_config
+
+    _, sections = read_config(path)
+    path.unlink()
+    assert load_tracking_config(sections=sections) == settings
 
 
 def test_the_docs_list_the_tracking_keys_and_the_exit_status():

@@ -87,8 +87,12 @@ def test_init_stores_arguments_unchanged():
         "random_state": None,
         "refit": None,
         "n_jobs": None,
+        "inner_threads": None,
         "preprocessing": None,
         "model_params": None,
+        "group_column": None,
+        "time_column": None,
+        "time_gap": None,
     }
 
 
@@ -899,3 +903,53 @@ def test_top_level_fitted_attributes_read_the_training_record(classification_dat
 def test_model_params_that_are_not_a_mapping_are_refused(classification_data):
     with pytest.raises(TypeError, match="'model_params' parameter of ModelTrainer"):
         ModelTrainer(model_params=5).fit(*classification_data)
+
+
+# -- one fit at a time ----------------------------------------------------------------
+
+
+def test_a_second_fit_of_a_fitting_trainer_is_refused_at_once():
+    """Two threads fitting one trainer once left one's n_features_in_ with the
+    other's model; the second fit now raises, and the first ends whole."""
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+
+    def train_fn(model, X, y, config):
+        started.set()
+        release.wait(60)
+        model["mean"] = float(np.mean(y))
+
+    config = {
+        "backend": "callable",
+        "build_model": lambda config, problem_type: {},
+        "train_fn": train_fn,
+        "predict_fn": lambda model, X: np.full(len(X), model["mean"]),
+        "problem_type": "regression",
+    }
+    trainer = ModelTrainer(config, cv_folds=0, test_size=0)
+    X, y = np.zeros((10, 2)), np.arange(10.0)
+    first = threading.Thread(target=trainer.fit, args=(X, y))
+    first.start()
+    assert started.wait(60)
+    try:
+        with pytest.raises(RuntimeError, match="already being fitted.*clone"):
+            trainer.fit(np.zeros((5, 3)), np.ones(5))
+    finally:
+        release.set()
+        first.join()
+    assert trainer.n_features_in_ == 2
+    assert trainer.predict(X[:2]).tolist() == [4.5, 4.5]
+    # Nothing is kept on the trainer (check_estimator, pickling and joblib
+    # round trips are tested elsewhere): it fits again and clones.
+    assert trainer.fit(np.zeros((5, 3)), np.ones(5)).n_features_in_ == 3
+    assert clone(trainer).get_params().keys() == trainer.get_params().keys()
+
+
+def test_predict_proba_of_a_regressor_says_it_is_a_regressor(regression_data):
+    trainer = ModelTrainer(model_type="linear_regression", cv_folds=0)
+    trainer.fit(*regression_data)
+    assert not hasattr(trainer, "predict_proba")
+    with pytest.raises(AttributeError) as info:
+        trainer.predict_proba(regression_data[0][:2])
+    assert "this model is a regressor" in str(info.value.__cause__)

@@ -4,6 +4,8 @@ Each case once slipped through (see issue 11): a wrong metric, a crash deep
 inside NumPy, or a silent change of problem type.
 """
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -192,3 +194,81 @@ def test_estimators_taking_kwargs_accept_names_beyond_get_params(
 def test_other_estimators_still_refuse_unknown_names(classification_data):
     with pytest.raises(ValueError, match="Unknown model_params.*'verbos'"):
         ModelTrainer({"model_params": {"verbos": 1}}).fit(*classification_data)
+
+
+def test_more_classes_than_a_classifier_may_have_are_refused_before_fitting():
+    """5,000 classes of 4 rows each once took 23 GB in a forest."""
+    from easy_mlops.training.steps import MAX_CLASSES
+
+    n_classes = MAX_CLASSES + 1
+    y = np.repeat(np.arange(n_classes), 3).astype(str)
+    X = np.zeros((y.shape[0], 1))
+    BUILT.clear()
+    with pytest.raises(ValueError, match=f"y has {n_classes} distinct labels, more"):
+        ModelTrainer(COUNTING, cv_folds=0).fit(X, y)
+    assert BUILT == []
+    # At the limit, it trains.
+    y = np.repeat(np.arange(MAX_CLASSES), 2).astype(str)
+    ModelTrainer(COUNTING, cv_folds=0, test_size=0).fit(np.zeros((y.shape[0], 1)), y)
+
+
+@pytest.mark.parametrize("tz", [None, "UTC"])
+def test_a_date_target_is_named_a_date(tz):
+    y = pd.Series(pd.date_range("2020-01-01", periods=40, tz=tz))
+    with pytest.raises(ValueError, match="y holds dates .*not dates.*days since"):
+        ModelTrainer(cv_folds=0).fit(np.zeros((40, 1)), y)
+
+
+# -- model_params values ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key, value", [("n_estimators", True), ("min_samples_split", False)]
+)
+def test_a_boolean_for_a_numeric_parameter_is_refused_before_fitting(key, value):
+    trainer = ModelTrainer(model_params={key: value}, cv_folds=0)
+    X, y = np.arange(40.0).reshape(20, 2), np.arange(20) % 2
+    with pytest.raises(TypeError, match=f"model_params.{key} of RandomForest.*boolean"):
+        trainer.fit(X, y)
+    assert not hasattr(trainer, "training_result_")
+
+
+def test_a_boolean_a_parameter_takes_is_kept():
+    from easy_mlops.config import validate_config
+
+    # bootstrap's default is a bool, verbose's constraint allows one.
+    validate_config({"model_params": {"bootstrap": False, "verbose": True}})
+
+
+def test_a_boolean_for_a_kwargs_estimator_is_warned_about():
+    pytest.importorskip("lightgbm")
+    from easy_mlops.config import validate_config
+
+    with pytest.warns(UserWarning, match="n_estimators of LGBMClassifier must be"):
+        validate_config({"backend": "lightgbm", "model_params": {"n_estimators": True}})
+
+
+LAYERS = {"hidden_layer_sizes": [10**7]}
+
+
+@pytest.mark.parametrize(
+    "config, key",
+    [
+        ({"model_params": {"n_estimators": 10**12}}, "n_estimators"),
+        (
+            {
+                "backend": "neural_network",
+                "model_params": {"hidden_layer_sizes": [10**7]},
+            },
+            "hidden_layer_sizes",
+        ),
+    ],
+)
+def test_an_absurd_size_is_warned_about_before_any_fit(config, key):
+    from easy_mlops.config import validate_config
+
+    with pytest.warns(UserWarning, match=f"model_params.{key} of .* far above"):
+        validate_config(config)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        validate_config({"model_params": {"n_estimators": 1_000_000}})

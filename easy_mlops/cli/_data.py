@@ -4,14 +4,19 @@ file's columns and labels to what a saved model was trained on."""
 # License: BSD 3 clause
 
 import os
+from pathlib import Path
 
 __all__ = [
+    "check_not_an_input",
     "check_output_path",
+    "check_report_dir",
+    "check_train_paths",
     "demo_frame",
     "features_for",
     "load_model",
     "read",
     "target_like_training",
+    "write_atomically",
 ]
 
 
@@ -48,6 +53,118 @@ def check_output_path(path):
         path.exists() and not os.access(path, os.W_OK)
     ):
         raise DataError(f"The output path {path} is not writable.")
+
+
+def check_train_paths(data, config, output, report_dir):
+    """Refuse, before training, paths ``train`` cannot write or would destroy."""
+    from ..report import FILE_NAMES
+    from ..training.persistence import check_save_path
+
+    check_save_path(output)
+    report_files = []
+    if report_dir is not None:
+        check_report_dir(report_dir)
+        report_files = [("--report", report_dir / name) for name in FILE_NAMES]
+    check_not_an_input(
+        [("--output", output), *report_files], [("DATA", data), ("--config", config)]
+    )
+    check_not_an_input(report_files, [("--output", output)])
+
+
+def check_report_dir(path):
+    """Refuse, before any work, a report directory that cannot be written.
+
+    Writing is tried, with a temporary file in the directory or in its
+    nearest existing parent, so that a read-only file system or a directory
+    of another user is found even where permission bits do not tell.
+    """
+    import tempfile
+
+    from ._tables import DataError
+
+    if path.exists() and not path.is_dir():
+        raise DataError(f"The report directory {path} is a file; give a directory.")
+    ancestor = next(p for p in (path, *path.parents) if p.exists())
+    if not ancestor.is_dir():
+        raise DataError(
+            f"The report directory {path} cannot be created: {ancestor} is a file."
+        )
+    try:
+        with tempfile.TemporaryFile(dir=ancestor):
+            pass
+    except OSError as exc:
+        raise DataError(
+            f"The report directory {path} cannot be written ({exc.strerror} in "
+            f"{ancestor}); choose another --report directory."
+        ) from None
+
+
+def check_not_an_input(outputs, inputs):
+    """Refuse an output that is the same file as an input, before any work.
+
+    Parameters
+    ----------
+    outputs, inputs : sequence of (str, pathlib.Path or None)
+        What each path is given as (``--output``, ``DATA``) and the path;
+        anything else (None, a model URI as a str) is skipped.
+
+    Raises
+    ------
+    DataError
+        Naming both, when an output is an input: the same path once
+        resolved (``./``, ``..`` and symbolic links followed) or the same
+        file (a hard link).
+    """
+    from ._tables import DataError
+
+    given = [(name, path) for name, path in inputs if isinstance(path, Path)]
+    for out_name, out in outputs:
+        if not isinstance(out, Path):
+            continue
+        for in_name, source in given:
+            if _same_file(out, source):
+                raise DataError(
+                    f"{out_name} {out} is the same file as {in_name} {source}; "
+                    "writing it would destroy what is read. Give another path."
+                )
+
+
+def _same_file(a, b):
+    try:
+        if os.path.samefile(a, b):
+            return True
+    except OSError:
+        pass  # one of them does not exist yet
+    return a.resolve() == b.resolve()
+
+
+def write_atomically(path, write):
+    """Write a text file through ``write(file)`` so that ``path`` is never partial.
+
+    The text goes to a temporary file beside ``path``, which replaces
+    ``path`` only once complete: an interruption (Ctrl-C, a full disk)
+    leaves the old file, or none, never part of a new one.
+    """
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, scratch = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".part"
+    )
+    try:
+        with os.fdopen(handle, "w", newline="", encoding="utf-8") as file:
+            write(file)
+        os.chmod(scratch, 0o666 & ~_umask())
+        os.replace(scratch, path)
+    except BaseException:
+        Path(scratch).unlink(missing_ok=True)
+        raise
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def features_for(model, frame, source):

@@ -20,15 +20,19 @@ import click
 from .._suggest import did_you_mean
 from .._version import __version__
 from ._data import (
+    check_not_an_input,
     check_output_path,
+    check_train_paths,
     demo_frame,
     features_for,
     load_model,
     read,
     target_like_training,
+    write_atomically,
 )
 from ._options import (
     ModelSource,
+    given_once,
     override_options,
     reading_options,
     user_command,
@@ -38,6 +42,7 @@ from ._output import (
     leaderboard_table,
     metric_sources,
     metrics_table,
+    threads_text,
     unique,
     warning_messages,
 )
@@ -68,7 +73,13 @@ def cli():
     required=False,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
-@click.option("--target", "-t", help="Target column.  [default: the last column]")
+@click.option(
+    "--target",
+    "-t",
+    multiple=True,
+    callback=given_once,
+    help="Target column.  [default: the last column]",
+)
 @click.option(
     "--id",
     "ids",
@@ -152,15 +163,28 @@ def train(
     from rich.markup import escape
 
     from .. import tracking
-    from ..config import load_config
+    from ..config import read_config
     from ..training import ModelTrainer
     from ._tables import Table, drop_missing_targets, split_columns
 
     out = Console(quiet=quiet, highlight=False, soft_wrap=True)
-    from ..training.persistence import check_save_path
-
-    check_save_path(output)
-    trainer = ModelTrainer(load_config(config_path) if config_path else {})
+    both = [name for name in ids if name in drop]
+    if both:
+        raise click.UsageError(
+            f"Column(s) {', '.join(map(repr, both))} given to both --id and --drop; "
+            "a column is either an identifier or left out."
+        )
+    check_train_paths(data, config_path, output, report_dir)
+    # Read once: a pipe (--config <(...)) cannot be read twice, and a file
+    # changed while training must not give tracking another config.
+    with warnings.catch_warnings(record=True) as early:
+        warnings.simplefilter("always")
+        training, sections = read_config(config_path) if config_path else ({}, {})
+    # Said before training, which such a setting may keep from ending.
+    shown = unique(warning_messages(early))
+    for note in shown:
+        out.print(f"[yellow]Warning:[/yellow] {escape(note)}")
+    trainer = ModelTrainer(training)
     if overrides.get("model_type") and "," in overrides["model_type"]:
         overrides["model_type"] = [
             name.strip() for name in overrides["model_type"].split(",") if name.strip()
@@ -168,7 +192,7 @@ def train(
     overrides.update(group_column=group_column, time_column=time_column)
     trainer.set_params(**{k: v for k, v in overrides.items() if v is not None})
     tracked = tracking.load_tracking_config(
-        config_path,
+        sections=sections,
         enabled=enabled,
         tracking_uri=tracking_uri,
         experiment=experiment,
@@ -212,7 +236,8 @@ def train(
     )
     out.print(
         f"Model: {result.model_name} (backend {result.backend!r}, model_type "
-        f"{result.model_type!r}), trained in {result.fit_seconds:.1f} s.",
+        f"{result.model_type!r}), trained in {result.fit_seconds:.1f} s"
+        f"{threads_text(result.threads)}.",
         markup=False,
     )
     if result.column_treatment:
@@ -230,7 +255,9 @@ def train(
         why = " ".join(skipped) or "test_size and cv_folds turn both off."
         out.print(f"No metrics: {why}", markup=False)
         skipped = []
-    messages = [m for m in warning_messages(caught) if m not in result.skipped]
+    messages = [
+        m for m in warning_messages(caught) if m not in [*result.skipped, *shown]
+    ]
     for note in unique([*table.notes, *skipped, *messages]):
         out.print(f"[yellow]Note:[/yellow] {escape(note)}")
     saved = trainer.save_model(output)
@@ -282,6 +309,9 @@ def predict(model, data, output, ids, secure, na_values, encoding):
     from ..training.trainer import final_trainer
     from ._tables import DataError
 
+    if output is not None:
+        check_output_path(output)
+        check_not_an_input([("--output", output)], [("MODEL", model), ("DATA", data)])
     trainer = load_model(model, secure)
     table = read(data, na_values, encoding)
     frame = table.frame
@@ -302,8 +332,7 @@ def predict(model, data, output, ids, secure, na_values, encoding):
     if output is None:
         predictions.to_csv(sys.stdout, index=False)
     else:
-        check_output_path(output)
-        predictions.to_csv(output, index=False)
+        write_atomically(output, lambda file: predictions.to_csv(file, index=False))
         click.echo(f"Wrote {len(predictions)} predictions to {output}")
 
 

@@ -14,6 +14,7 @@ import click
 
 __all__ = [
     "ModelSource",
+    "given_once",
     "override_options",
     "reading_options",
     "user_command",
@@ -69,6 +70,21 @@ def _error_text(exc):
     return str(exc)
 
 
+def given_once(ctx, param, values):
+    """Click callback: the value of a ``multiple`` option given at most once.
+
+    Click keeps the last of a repeated option silently; ``--target a
+    --target b`` is a mistake to point out, a usage error.
+    """
+    if len(values) > 1:
+        raise click.BadParameter(
+            f"given {len(values)} times ({', '.join(map(repr, values))}); give it "
+            "once.",
+            param=param,
+        )
+    return values[0] if values else None
+
+
 class ModelSource(click.ParamType):
     """A model file, or an MLflow model URI such as ``runs:/<id>/model``."""
 
@@ -80,6 +96,24 @@ class ModelSource(click.ParamType):
             return value
         file = click.Path(exists=True, dir_okay=False, path_type=Path)
         return file.convert(value, param, ctx)
+
+
+class _InnerThreads(click.ParamType):
+    """``auto`` or a whole number of threads."""
+
+    name = "auto|N"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int) or value == "auto":
+            return value
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+        self.fail(
+            f"{value!r} is neither 'auto' nor a whole number of threads; give "
+            "e.g. --inner-threads 1, or leave it out for auto.",
+            param,
+            ctx,
+        )
 
 
 def override_options(command):
@@ -102,6 +136,12 @@ def override_options(command):
         click.option("--cv-folds", type=int, help="Cross-validation folds (0: none)."),
         click.option("--random-state", type=int, help="Seed of splits and models."),
         click.option("--n-jobs", type=int, help="Parallel fits (-1: all cores)."),
+        click.option(
+            "--inner-threads",
+            type=_InnerThreads(),
+            help="Native threads (OpenMP, BLAS) of each fit: a number, or auto "
+            "(the cores divided among the parallel fits).  [default: auto]",
+        ),
         click.option(
             "--time-budget",
             type=float,

@@ -7,6 +7,7 @@ __all__ = [
     "leaderboard_table",
     "metric_sources",
     "metrics_table",
+    "threads_text",
     "unique",
     "warning_messages",
 ]
@@ -113,3 +114,14 @@ def warning_messages(caught):
 
 def unique(messages):
     return list(dict.fromkeys(messages))
+
+
+def threads_text(threads):
+    """How the fits used the cores, for the line that reports the fit."""
+    if not threads:
+        return ""
+    fits, inner = threads["parallel_fits"], threads["inner_threads"]
+    return (
+        f" ({fits} parallel fit{'s' * (fits != 1)} x {inner} "
+        f"thread{'s' * (inner != 1)} each, {threads['decided_by']})"
+    )

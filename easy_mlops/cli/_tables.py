@@ -6,9 +6,14 @@ problem is reported as a :class:`DataError` naming the file and what to do.
 
 # License: BSD 3 clause
 
+import csv
+import io
+import stat
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .._suggest import did_you_mean
@@ -32,6 +37,10 @@ DEFAULT_NA_VALUES = (
     "#N/A",
     "<NA>",
 )
+
+#: The most a pipe (``<(...)``, a FIFO) may send before it is refused: it is
+#: read into memory, being readable only once.
+MAX_STREAM_BYTES = 1 << 30
 
 _CSV_SUFFIXES = {".csv": ",", ".txt": ",", ".tsv": "\t", ".tab": "\t"}
 _PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -76,7 +85,10 @@ def read_table(path, *, na_values=DEFAULT_NA_VALUES, encoding="utf-8"):
     ------
     DataError
         For an unknown file type, an empty or unreadable file, a file that is
-        not in ``encoding``, or duplicate column names.
+        not in ``encoding``, a row with more or fewer fields than the header
+        (with its line), duplicate column names, an infinite number (with its
+        column), a device, or a pipe sending more than
+        :data:`MAX_STREAM_BYTES`.
 
     Examples
     --------
@@ -93,19 +105,22 @@ def read_table(path, *, na_values=DEFAULT_NA_VALUES, encoding="utf-8"):
     path = Path(path)
     suffix = path.suffix.lower()
     try:
-        if suffix in _CSV_SUFFIXES:
-            text_encoding = _without_bom(encoding)
-            frame = _read_text(path, _CSV_SUFFIXES[suffix], na_values, text_encoding)
-        elif suffix in _PARQUET_SUFFIXES:
-            frame = pd.read_parquet(path)
-        else:
+        if suffix not in _CSV_SUFFIXES and suffix not in _PARQUET_SUFFIXES:
             raise DataError(
                 f"{path}: unknown file type {suffix or '(none)'!r}; DATA must be a "
                 "CSV (.csv), TSV (.tsv) or Parquet (.parquet) file."
             )
+        source = _contents(path)
+        if suffix in _CSV_SUFFIXES:
+            text_encoding = _without_bom(encoding)
+            frame = _read_text(
+                path, source, _CSV_SUFFIXES[suffix], na_values, text_encoding
+            )
+        else:
+            frame = pd.read_parquet(_stream(source))
     except pd.errors.EmptyDataError:
         raise DataError(f"{path} is empty.") from None
-    except pd.errors.ParserError as exc:
+    except (pd.errors.ParserError, csv.Error) as exc:
         raise DataError(f"{path} is not a readable CSV file: {exc}") from None
     except UnicodeDecodeError as exc:
         raise DataError(
@@ -129,15 +144,62 @@ def read_table(path, *, na_values=DEFAULT_NA_VALUES, encoding="utf-8"):
     table = Table(frame, str(path))
     _drop_row_number_column(table)
     table.frame.columns = [str(c) for c in table.frame.columns]
-    duplicates = sorted(
-        {c for c in table.frame.columns if list(table.frame.columns).count(c) > 1}
-    )
+    counts = Counter(table.frame.columns)
+    duplicates = sorted(name for name, count in counts.items() if count > 1)
     if duplicates:
         raise DataError(
             f"{path} has duplicate column names {duplicates}; give every column a "
             "name of its own."
         )
+    _check_finite(table)
     return table
+
+
+def _contents(path):
+    """``path`` for a regular file; the bytes of a pipe, read once and bounded.
+
+    A pipe (``<(...)``, a FIFO) can be read only once, so it is read into
+    memory, up to :data:`MAX_STREAM_BYTES`; a device (``/dev/zero``,
+    ``/dev/urandom``) never ends, so it is refused.
+    """
+    mode = path.stat().st_mode
+    if stat.S_ISREG(mode):
+        return path
+    if not stat.S_ISFIFO(mode):
+        raise DataError(
+            f"{path} is not a regular file (a device or a socket); DATA must be a "
+            "file, or a pipe that ends."
+        )
+    with open(path, "rb") as file:
+        raw = file.read(MAX_STREAM_BYTES + 1)
+    if len(raw) > MAX_STREAM_BYTES:
+        raise DataError(
+            f"{path} is a pipe that sent more than {MAX_STREAM_BYTES >> 20} MiB "
+            "without ending; save the data to a file and pass the file."
+        )
+    return raw
+
+
+def _stream(source):
+    """What pandas reads: the path, or a fresh stream over a pipe's bytes."""
+    return io.BytesIO(source) if isinstance(source, bytes) else source
+
+
+def _check_finite(table):
+    """An infinite number is no value a model can learn from or predict."""
+    frame = table.frame
+    for name in frame.columns:
+        column = frame[name]
+        if column.dtype.kind != "f":
+            continue
+        infinite = np.isinf(column.to_numpy())
+        if infinite.any():
+            row = int(np.flatnonzero(infinite)[0])
+            raise DataError(
+                f"Column {name!r} of {table.source} holds {column.iloc[row]} (data "
+                f"row {row + 1}), an infinite number; a model needs finite values. "
+                "Fix or empty the cell (an empty cell is a missing value)."
+            )
 
 
 def _without_bom(encoding):
@@ -152,34 +214,51 @@ def _without_bom(encoding):
     return "utf-8-sig" if name == "utf-8" else encoding
 
 
-def _read_text(path, sep, na_values, encoding):
-    # mangle_dupe_cols is gone from pandas; duplicates are found in the header.
-    header = pd.read_csv(
-        path, sep=sep, nrows=0, encoding=encoding, encoding_errors="strict"
-    )
+def _read_text(path, source, sep, na_values, encoding):
+    names = _raw_header(path, source, sep, encoding)
     frame = pd.read_csv(
-        path,
+        _stream(source),
         sep=sep,
+        index_col=False,
         na_values=list(na_values),
         keep_default_na=False,
         encoding=encoding,
         encoding_errors="strict",
     )
-    names = _raw_header(path, sep, encoding)
-    if names is not None and len(names) == len(header.columns):
+    # pandas renames duplicate names ('a', 'a.1'); they are found in the
+    # names as written.
+    if names is not None and len(names) == frame.shape[1]:
         frame.columns = names
     return frame
 
 
-def _raw_header(path, sep, encoding):
-    """The header's names as written (pandas renames duplicates 'a', 'a.1')."""
-    import csv
+def _raw_header(path, source, sep, encoding):
+    """The header's names as written; DataError for a row of another width.
 
-    with open(path, newline="", encoding=encoding) as file:
-        row = next(csv.reader(file, delimiter=sep), None)
-    if row is None:
-        return None
-    return [name if name else f"Unnamed: {i}" for i, name in enumerate(row)]
+    pandas would take a first row with a field more than the header as
+    holding an index, shifting every column, and fills a short row with
+    missing values: in a file read as written, every row has the header's
+    fields.  One pass with the ``csv`` module, in linear time.
+    """
+    if isinstance(source, bytes):
+        file = io.TextIOWrapper(io.BytesIO(source), encoding=encoding, newline="")
+    else:
+        file = open(source, newline="", encoding=encoding)
+    with file:
+        reader = csv.reader(file, delimiter=sep)
+        header = next(reader, None)
+        if header is None:
+            return None
+        width = len(header)
+        for row in reader:
+            if row and len(row) != width:
+                raise DataError(
+                    f"{path}, line {reader.line_num}: {len(row)} fields, but the "
+                    f"header has {width}. Every row needs one field per column: "
+                    "fix the row (a separator too many or missing, or a field "
+                    "with the separator in it that needs quotes)."
+                )
+    return [name if name else f"Unnamed: {i}" for i, name in enumerate(header)]
 
 
 def _drop_row_number_column(table):
@@ -226,8 +305,8 @@ def split_columns(table, *, target, ids=(), drop=(), row_columns=()):
     ------
     DataError
         A column that is not there (with a did-you-mean), the target also
-        given as an id, dropped, group or time column, or a group or time
-        column also dropped.
+        given as an id, dropped, group or time column, a group or time
+        column also dropped, or a target holding dates.
     """
     columns = list(table.frame.columns)
     if target is None:
@@ -248,6 +327,14 @@ def split_columns(table, *, target, ids=(), drop=(), row_columns=()):
                 f"The target column {target!r} is also given to {option}; the target "
                 "cannot be an identifier, a dropped, group or time column."
             )
+    if _holds_dates(table.frame[target]):
+        example = table.frame[target].dropna().iloc[0]
+        raise DataError(
+            f"The target column {target!r} of {table.source} holds dates (such as "
+            f"{str(example)!r}); a model predicts labels or numbers, not dates. "
+            "Choose another --target, or add a column with a number to predict "
+            "(e.g. days since a start date) and pass it as --target."
+        )
     for option, name in row_columns:
         if name in drop:
             raise DataError(
@@ -271,6 +358,27 @@ def split_columns(table, *, target, ids=(), drop=(), row_columns=()):
             )
         )
     return target
+
+
+def _holds_dates(column):
+    """Whether a column holds dates: typed so, or text that all reads as dates."""
+    import warnings
+
+    if column.dtype.kind == "M" or isinstance(column.dtype, pd.DatetimeTZDtype):
+        return True
+    values = column.dropna().iloc[:100]
+    if values.empty or not (
+        values.dtype == object or pd.api.types.is_string_dtype(values)
+    ):
+        return False
+    text = values.astype(str)
+    # A date has a day, a month and a year: three groups of digits.
+    if not text.str.contains(r"\d+\D+\d+\D+\d+").all():
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+    return bool(parsed.notna().all())
 
 
 def drop_missing_targets(table, target):

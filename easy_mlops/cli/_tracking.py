@@ -27,7 +27,8 @@ def tracking_options(command):
         click.option(
             "--track/--no-track",
             "enabled",
-            default=None,
+            multiple=True,
+            callback=_one_choice,
             help="Record the run with MLflow (the mlflow extra).  [default: the "
             "config's tracking.enabled, else off]",
         ),
@@ -51,6 +52,15 @@ def tracking_options(command):
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def _one_choice(ctx, param, values):
+    """``--track`` or ``--no-track``: None if neither is given, an error if both."""
+    if len(set(values)) > 1:
+        raise click.UsageError(
+            "--track and --no-track contradict each other; give one."
+        )
+    return values[0] if values else None
 
 
 @contextmanager

@@ -334,7 +334,7 @@ def log_failed_fit(
     return run.info.run_id
 
 
-def load_tracking_config(path=None, **overrides):
+def load_tracking_config(path=None, *, sections=None, **overrides):
     """The tracking settings of a config file and the command line, checked.
 
     Parameters
@@ -342,6 +342,10 @@ def load_tracking_config(path=None, **overrides):
     path : str or path-like, default=None
         A YAML config; its ``tracking:`` section is read (a file without one,
         or no file, gives the defaults).
+    sections : dict, default=None
+        Instead of ``path``: the sections of a config already read with
+        :func:`easy_mlops.config.read_config`, so that a file is read once
+        (a pipe, ``--config <(...)``, can be read only once).
     **overrides
         Settings that win over the file when not None: ``enabled``,
         ``tracking_uri``, ``experiment``, ``run_name``, ``tags``,
@@ -374,7 +378,7 @@ def load_tracking_config(path=None, **overrides):
     >>> load_tracking_config(path, register_as="demo-model")["enabled"]
     True
     """
-    section = None
+    section = None if sections is None else sections.get("tracking")
     if path is not None:
         # One read; the whole file is checked, the tracking section with its
         # lines, as easy_mlops.config.load_config does.

@@ -22,11 +22,16 @@ def _configured_backend(trainer):
 
 
 def predict_proba_available(trainer):
-    """Whether ``predict_proba`` can answer, so that ``hasattr`` tells the truth."""
+    """Whether ``predict_proba`` can answer (``hasattr`` tells the truth);
+    for a fitted regressor, an AttributeError says why."""
     if trainer.__sklearn_is_fitted__():
-        return trainer.problem_type_ == "classification" and (
-            trainer.backend_.has_predict_proba(trainer.training_result_.model)
-        )
+        if trainer.problem_type_ == "regression":
+            raise AttributeError(
+                "predict_proba is not available: this model is a regressor "
+                "(problem_type_ 'regression'); it predicts numbers, not class "
+                "probabilities. Use predict."
+            )
+        return trainer.backend_.has_predict_proba(trainer.training_result_.model)
     try:
         backend = _configured_backend(trainer)
     except (TypeError, ValueError):

@@ -107,9 +107,10 @@ def load_config(path, *, sections=None):
     ------
     ConfigError
         For YAML syntax errors and repeated keys (with file and line), bytes
-        that are not UTF-8 text or NUL characters, integers of more than 100
-        digits, nesting deeper than 50 levels, aliases that expand to more
-        than 100,000 values or refer to themselves, and everything
+        that are not UTF-8 text or NUL characters, a file of more than 1 MiB
+        or 10,000 keys and values, integers of more than 100 digits, nesting
+        deeper than 50 levels, aliases that expand to more than 100,000
+        values or refer to themselves, and everything
         :func:`validate_config` rejects (with the line of the key).
     FileNotFoundError
         If ``path`` does not exist.
@@ -154,7 +155,8 @@ def describe_allowed(key):
 def _describe(constraint):
     """Phrases for one constraint, in the words a YAML file uses."""
     if isinstance(constraint, StrOptions):
-        return ["one of " + ", ".join(repr(o) for o in sorted(constraint.options))]
+        options = [repr(o) for o in sorted(constraint.options)]
+        return [options[0] if len(options) == 1 else "one of " + ", ".join(options)]
     if isinstance(constraint, Interval):
         kind = "an int" if constraint.type is Integral else "a float"
         left, right = constraint.left, constraint.right

@@ -8,6 +8,7 @@ that leaves no half-fitted state when a fit fails.
 
 # License: BSD 3 clause
 
+import threading
 import warnings
 from contextlib import contextmanager
 
@@ -41,6 +42,7 @@ __all__ = [
     "validate_fit_data",
     "validate_predict_data",
     "fitted_state_transaction",
+    "one_fit_at_a_time",
     "plain_target",
     "select_columns",
     "warn_identifier_columns",
@@ -273,3 +275,34 @@ def validate_predict_data(trainer, X):
     return validate_data(
         trainer, X, reset=False, **check_array_params(backend, backend.preprocessing)
     )
+
+
+# The trainers being fitted, by id: kept here, not on the trainer, so that a
+# trainer pickles, clones and compares as before.
+_FITTING = set()
+_FITTING_LOCK = threading.Lock()
+
+
+@contextmanager
+def one_fit_at_a_time(trainer):
+    """Refuse, at once, a fit of ``trainer`` while another of it is running.
+
+    Two fits of one trainer (two threads, or a callback that fits its own
+    trainer) would write one fitted state over the other and could leave a
+    mix of both.  The second raises instead of waiting: a fit may take
+    hours, and waiting would hide a program's mistake.
+    """
+    key = id(trainer)
+    with _FITTING_LOCK:
+        if key in _FITTING:
+            raise RuntimeError(
+                f"This {type(trainer).__name__} is already being fitted (in another "
+                "thread, or by a callback of its own fit); a trainer fits one data "
+                "set at a time. Fit a copy instead: sklearn.base.clone(trainer)."
+            )
+        _FITTING.add(key)
+    try:
+        yield
+    finally:
+        with _FITTING_LOCK:
+            _FITTING.discard(key)

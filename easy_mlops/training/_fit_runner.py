@@ -9,7 +9,9 @@ A job carries its arrays so that the hold-out fit, which trains on the split,
 shares one batch with the folds and the refit.
 
 Warnings raised in workers are recorded there and raised again, in order, in
-the process that runs the batch.
+the process that runs the batch.  The batch runs on at most as many workers
+as it has fits, and each fit under the thread budget of
+:mod:`easy_mlops.training._threads`.
 """
 
 # License: BSD 3 clause
@@ -25,8 +27,10 @@ import numpy as np
 from sklearn.utils.parallel import Parallel, delayed
 
 from .._sklearn_compat import _safe_indexing
+from ._threads import fit_threads, plan_threads
 from .callbacks import end_group_tasks, job_task, job_tasks
 from .progress import notify
+from .settings import DEFAULTS
 from .steps import score_fitted
 
 __all__ = ["FitOutcome", "run_fits"]
@@ -51,6 +55,7 @@ class FitOutcome:
     model_type: str = ""
     fit_seconds_per_row: float = float("nan")
     predict_seconds_per_row: float = float("nan")
+    threads: dict = field(default_factory=dict)
     test: Any = None
     predictions: Any = None
     classes: Any = None
@@ -61,11 +66,19 @@ def run_fits(backend, jobs, problem_type):
 
     The jobs go through scikit-learn's ``Parallel`` with ``backend``'s
     ``n_jobs`` and no joblib backend named, so ``joblib.parallel_config``
-    decides where they run (threads by default, loky, Dask).  A failing fold
-    is recorded on its outcome; any other failure raises.
+    decides where they run (threads by default, loky, Dask), on at most as
+    many workers as there are jobs.  Each fit's native threads are limited
+    by the batch's :class:`~easy_mlops.training._threads.ThreadPlan`, which
+    every outcome records in ``threads``.  A failing fold is recorded on its
+    outcome; any other failure raises.
     """
     if not jobs:
         return []
+    plan = plan_threads(
+        backend.config["n_jobs"],
+        len(jobs),
+        backend.config.get("inner_threads", DEFAULTS["inner_threads"]),
+    )
     notify(0, len(jobs))
     tasks, groups = job_tasks(backend, jobs, problem_type)
     outcomes = []
@@ -75,8 +88,10 @@ def run_fits(backend, jobs, problem_type):
         # Threads by default: the fits run in compiled code that releases
         # the GIL, and threads start at once where worker processes cost
         # more than a small fit.  A joblib.parallel_config backend wins.
+        # No more workers than fits (plan.parallel_fits): each would start
+        # for nothing.
         results = Parallel(
-            n_jobs=backend.config["n_jobs"], prefer="threads", return_as="generator"
+            n_jobs=plan.parallel_fits, prefer="threads", return_as="generator"
         )(
             delayed(_fit_job)(
                 job[6] if len(job) > 6 else backend,
@@ -85,6 +100,7 @@ def run_fits(backend, jobs, problem_type):
                 *job[4:6],
                 problem_type,
                 task,
+                plan,
                 keep_predictions=len(job) > 6,
             )
             for job, task in zip(jobs, tasks, strict=True)
@@ -101,6 +117,7 @@ def run_fits(backend, jobs, problem_type):
             )
         )
     for outcome in outcomes:
+        outcome.threads = plan.record()
         for category, message in outcome.warnings:
             warnings.warn(message, category, stacklevel=4)
     return outcomes
@@ -133,16 +150,18 @@ def _fit_job(
     test,
     problem_type,
     task,
+    plan,
     *,
     keep_predictions=False,
 ):
     """Fit one model; for a cross-validation fold, score it and drop the model.
 
-    Runs in a worker.  A failing fold is recorded; any other failure raises.
-    ``task`` reports the fit to the trainer's callbacks (None: no callbacks).
+    Runs in a worker, under ``plan``'s thread limit.  A failing fold is
+    recorded; any other failure raises.  ``task`` reports the fit to the
+    trainer's callbacks (None: no callbacks).
     """
     outcome = FitOutcome(role, model_type=str(backend.config["model_type"]))
-    with _recorded_warnings() as caught:
+    with _recorded_warnings() as caught, fit_threads(plan):
         try:
             X_fit, y_fit, w_fit = _subset(X, y, sample_weight, train)
             with job_task(task, outcome, X_fit, y_fit, w_fit):

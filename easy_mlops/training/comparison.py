@@ -208,6 +208,9 @@ class Compared:
         The warnings raised by the candidates' folds.
     folds : list of (ndarray, ndarray)
         The folds every candidate was scored on.
+    threads : dict
+        How the candidates' folds used the cores (see
+        ``TrainingRunResult.threads``).
     members : list of (EstimatorBackend, float) or None
         With an ensemble: its members and their weights (``winner`` is then
         the comparing backend, ranking by the comparison's score).
@@ -218,6 +221,7 @@ class Compared:
     leaderboard: list
     warnings: list
     folds: list
+    threads: dict
     members: list | None = None
 
 
@@ -353,7 +357,15 @@ class Comparison:
                     preprocessing=backend.preprocessing,
                     inputs=backend.inputs,
                 )
-                return Compared(ranked_by, cv, board, warnings, folds, chosen.members)
+                return Compared(
+                    winner=ranked_by,
+                    folds=folds,
+                    cv=cv,
+                    leaderboard=board,
+                    warnings=warnings,
+                    threads=outcomes[0].threads,
+                    members=chosen.members,
+                )
             warnings.append(chosen.note)
         best = ranked[0]
         cv = CrossValidationResult(
@@ -366,8 +378,14 @@ class Comparison:
             scoring=named,
             note=note,
         )
-        winner = backend.for_model_type(best["model_type"], scoring)
-        return Compared(winner, cv, board, warnings, folds)
+        return Compared(
+            winner=backend.for_model_type(best["model_type"], scoring),
+            folds=folds,
+            cv=cv,
+            leaderboard=board,
+            warnings=warnings,
+            threads=outcomes[0].threads,
+        )
 
 
 def _estimator_name(candidate, problem_type):

@@ -14,9 +14,10 @@ from typing import ClassVar
 from sklearn.utils import get_tags
 
 from .._suggest import did_you_mean
+from ._threads import set_fit_threads
 from .base import BaseTrainingBackend
 from .callbacks import propagated_to
-from .catalogue import check_model_params, takes_any_keyword
+from .catalogue import check_model_params, check_param_values, takes_any_keyword
 from .comparison import Comparison, accepted_params, is_comparison
 from .flow import TrainingFlow
 from .label_encoding import EncodedLabelClassifier, unwrap
@@ -82,7 +83,9 @@ class EstimatorBackend(BaseTrainingBackend):
 
         The default builds the catalogue entry named by ``model_type`` with
         its parameters, :meth:`estimator_params` and ``model_params``, and
-        passes ``random_state`` when the estimator takes one.
+        passes ``random_state`` when the estimator takes one; inside a fit
+        with a thread budget, an XGBoost or LightGBM estimator gets the
+        budget as ``n_jobs`` unless ``model_params`` sets its threads.
         """
         spec = self.model_spec
         estimator_class = spec.estimator_class(problem_type)
@@ -94,6 +97,7 @@ class EstimatorBackend(BaseTrainingBackend):
             model_params.setdefault("random_state", self.config["random_state"])
         _check_param_names(model_params, available, estimator_class)
         estimator.set_params(**model_params)
+        set_fit_threads(estimator, model_params)
         if spec.encode_labels and problem_type == "classification":
             estimator = EncodedLabelClassifier(estimator)
         return estimator
@@ -161,6 +165,8 @@ class EstimatorBackend(BaseTrainingBackend):
         check_model_params(self.config.get("model_params"))
         for problem_type in candidate_problem_types(self):
             estimator = self.build_estimator(problem_type)
+            params = self.config.get("model_params") or {}
+            check_param_values(params, type(unwrap(estimator)))
             # scikit-learn checks parameter values only in fit; check them
             # now so a bad value fails before any work, with the same message.
             if hasattr(estimator, "_parameter_constraints"):

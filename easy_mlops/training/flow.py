@@ -91,6 +91,7 @@ class TrainingFlow:
                 leaderboard=compared.leaderboard,
                 warnings=compared.warnings,
                 folds=compared.folds,
+                threads=compared.threads,
                 members=compared.members,
                 budget=budget,
             )
@@ -121,17 +122,19 @@ class TrainingFlow:
         leaderboard=(),
         warnings=(),
         folds=(),
+        threads=None,
         members=None,
         budget=None,
     ):
         """The hold-out fit, the folds (unless ``cv`` is given) and the refit
         of ``backend``, evaluated beside the baseline, as one record.
 
-        ``cv``, ``leaderboard``, ``warnings`` and ``folds`` come from a
-        comparison, whose folds were scored already.  With ``members`` (an
-        ensemble's ``(backend, weight)`` pairs) each member is fitted, and the
-        models are their voting ensemble.  Under a limited ``budget``, folds
-        run in batches while it allows, after the final fits.
+        ``cv``, ``leaderboard``, ``warnings``, ``folds`` and ``threads`` come
+        from a comparison, whose folds were scored already; the record keeps
+        the threads of the comparison's batch, the larger one.  With
+        ``members`` (an ensemble's ``(backend, weight)`` pairs) each member is
+        fitted, and the models are their voting ensemble.  Under a limited
+        ``budget``, folds run in batches while it allows, after the final fits.
         """
         budget = TimeBudget(None) if budget is None else budget
         if members is not None:
@@ -282,6 +285,7 @@ class TrainingFlow:
                 n_folds=len(cv.scores),
             ),
             holdout=holdout,
+            threads=threads or outcomes[0].threads,
             ensemble_weights=(
                 {m.config["model_type"]: w for m, w in members} if members else {}
             ),

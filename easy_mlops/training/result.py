@@ -96,6 +96,12 @@ class TrainingRunResult:
     id_columns : list of str, default=[]
         Identifier columns kept out of the features (the CLI's ``--id``);
         ``easy-mlops predict`` writes them before the predictions.
+    threads : dict, default={}
+        How the fits used the cores: ``parallel_fits`` (fits run at once),
+        ``inner_threads`` (native threads each fit could use) and
+        ``decided_by`` (``"budget"``, ``"inner_threads"``,
+        ``"parallel_config"`` or ``"environment"``).  For a comparison, those
+        of the candidates' cross-validation.
     baseline : dict, default={}
         The baseline that ignores the features, scored on the same hold-out
         and folds (see :mod:`easy_mlops.training.baseline`): ``estimator``,
@@ -140,6 +146,7 @@ class TrainingRunResult:
     column_reasons: dict = field(default_factory=dict)
     target_name: str | None = None
     id_columns: list = field(default_factory=list)
+    threads: dict = field(default_factory=dict)
     leaderboard: list = field(default_factory=list)
     baseline: dict = field(default_factory=dict)
     split: dict = field(default_factory=dict)

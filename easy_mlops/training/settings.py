@@ -40,6 +40,7 @@ DEFAULTS = {
     "random_state": 42,
     "refit": True,
     "n_jobs": None,
+    "inner_threads": "auto",
     "preprocessing": "auto",
     "group_column": None,
     "time_column": None,
@@ -81,6 +82,10 @@ CONSTRAINTS = {
         _NumberInterval(Integral, None, -1, closed="right"),
         _NumberInterval(Integral, 1, None, closed="left"),
         None,
+    ],
+    "inner_threads": [
+        StrOptions({"auto"}),
+        _NumberInterval(Integral, 1, None, closed="left"),
     ],
     "preprocessing": [
         StrOptions(set(PREPROCESSING_OPTIONS)),

@@ -9,6 +9,7 @@ private methods.
 
 # License: BSD 3 clause
 
+import datetime
 import warnings
 
 import numpy as np
@@ -22,6 +23,7 @@ from .problem_type import PROBLEM_TYPES, infer_problem_type
 from .result import CrossValidationResult
 
 __all__ = [
+    "MAX_CLASSES",
     "candidate_problem_types",
     "check_target",
     "collect_cv",
@@ -31,6 +33,9 @@ __all__ = [
     "score_fitted",
     "scoring_name",
 ]
+
+#: The most classes a classification target may have.
+MAX_CLASSES = 1000
 
 
 def candidate_problem_types(backend):
@@ -118,6 +123,14 @@ def check_target(y, problem_type):
     ...
     ValueError: y contains only one class ('a'); a classifier needs at least two...
     """
+    if y.dtype.kind == "M" or (
+        y.dtype == object and y.shape[0] and isinstance(y[0], datetime.date)
+    ):
+        raise ValueError(
+            f"y holds dates (such as {str(y[0])!r}); a model predicts labels "
+            "or numbers, not dates. Choose another target, or turn the dates "
+            "into a number to predict (e.g. days since a start date)."
+        )
     if problem_type == "regression":
         if y.dtype.kind not in "iufb":
             try:
@@ -148,6 +161,17 @@ def check_target(y, problem_type):
             "few to learn or evaluate a classifier. Is the target an ID column? "
             "Choose another target column, or set problem_type='regression' if "
             "it is a numeric quantity."
+        )
+    # Forests keep a probability per class in every leaf: thousands of
+    # classes take tens of gigabytes, even with rows enough per class.
+    if classes.shape[0] > MAX_CLASSES:
+        raise ValueError(
+            f"y has {classes.shape[0]} distinct labels, more than the "
+            f"{MAX_CLASSES} classes a classifier here may have: its size and "
+            "time grow with every class. Is the target an ID or free-text "
+            "column? Choose another target column, group the labels into "
+            "fewer classes, or set problem_type='regression' if it is a "
+            "numeric quantity."
         )
     return classes
 

@@ -15,6 +15,7 @@ from ._capabilities import predict_proba_available, trainer_tags
 from ._fit_data import (
     fitted_state,
     fitted_state_transaction,
+    one_fit_at_a_time,
     plain_target,
     validate_fit_data,
     validate_predict_data,
@@ -90,7 +91,15 @@ class ModelTrainer(
         model trained on the hold-out split is kept.
     n_jobs : int, default=None
         Number of parallel fits (joblib semantics; None means 1 unless in a
-        ``joblib.parallel_config`` context).
+        ``joblib.parallel_config`` context); never more than the run has fits.
+    inner_threads : "auto" or int >= 1, default=None
+        Native threads (OpenMP, BLAS, and the ``n_jobs`` of XGBoost and
+        LightGBM) each fit may use; ``"auto"`` by default: the cores this
+        process may use divided among the parallel fits, or, for fits that
+        run one at a time, the cores no other program is busy on.
+        ``OMP_NUM_THREADS`` and ``joblib.parallel_config(inner_max_num_threads=...)``
+        replace ``"auto"``; a number given here wins over both.
+        ``training_result_.threads`` records what the run used.
     preprocessing : {"auto", "none"} or transformer, default=None
         What stands between the raw ``X`` and the model; ``"auto"`` by
         default: a pandas or polars DataFrame with text, categories, booleans,
@@ -157,6 +166,9 @@ class ModelTrainer(
     it is known only after ``fit``, so scikit-learn picks plain ``KFold`` in
     ``GridSearchCV``; set ``problem_type`` to get ``StratifiedKFold``.
 
+    A ``fit`` while another ``fit`` of the same trainer runs (another thread)
+    raises ``RuntimeError`` at once; fit a ``clone`` in each thread instead.
+
     Examples
     --------
     >>> from sklearn.datasets import load_breast_cancer
@@ -184,6 +196,7 @@ class ModelTrainer(
         random_state=None,
         refit=None,
         n_jobs=None,
+        inner_threads=None,
         preprocessing=None,
         group_column=None,
         time_column=None,
@@ -200,6 +213,7 @@ class ModelTrainer(
         self.random_state = random_state
         self.refit = refit
         self.n_jobs = n_jobs
+        self.inner_threads = inner_threads
         self.preprocessing = preprocessing
         self.group_column = group_column
         self.time_column = time_column
@@ -331,6 +345,7 @@ class ModelTrainer(
         checked.check_config()
         comparing = is_comparison(settings["model_type"])
         with (
+            one_fit_at_a_time(self),
             fitted_state_transaction(self),
             trainer_fit(self, comparing=comparing) as callback_fit,
         ):

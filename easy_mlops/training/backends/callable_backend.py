@@ -35,6 +35,9 @@ CALLABLE_KEYS = {
     "save_fn": (False, "save_fn(model, output_path, metadata, config)"),
     "load_fn": (False, "load_fn(model_path, config) -> model or (model, metadata)"),
 }
+#: How far from 1 a row of ``predict_proba_fn``'s probabilities may sum
+#: (rounding of float32 or float16 outputs).
+PROBABILITY_TOLERANCE = 1e-3
 
 
 @register_backend
@@ -62,9 +65,11 @@ class CallableBackend(EstimatorBackend):
     ``FitFailedWarning`` and a note in ``training_result_.skipped`` say so.
 
     The functions' answers are checked: ``predict_fn`` and
-    ``predict_proba_fn`` must give one row per row of ``X``, ``evaluate_fn``
-    and ``cv_fn`` a dict of numbers; anything else raises an error naming
-    the config key.
+    ``predict_proba_fn`` must give one row per row of ``X``,
+    ``predict_proba_fn`` a column per class of numbers >= 0 that sum to 1
+    in each row (within :data:`PROBABILITY_TOLERANCE`), ``evaluate_fn`` and
+    ``cv_fn`` a dict of numbers; anything else raises an error naming the
+    config key.
 
     Parameters
     ----------
@@ -154,7 +159,16 @@ class CallableBackend(EstimatorBackend):
         model, X = _transformed(model, X)
         proba = np.asarray(self.config["predict_proba_fn"](model, X))
         _check_rows(proba, X, "predict_proba_fn", "rows of class probabilities")
+        classes = getattr(model, "classes_", getattr(self, "classes", None))
+        _check_probabilities(proba, classes)
         return proba
+
+    def train(self, X, y, sample_weight=None):
+        result = super().train(X, y, sample_weight)
+        # predict_proba_fn's answers are checked against these: a user's
+        # model need not have classes_.
+        self.classes = result.classes
+        return result
 
     def scoring_estimator(self, model, *, problem_type, classes=None):
         return _PredictingModel(self, model, problem_type, classes)
@@ -333,4 +347,42 @@ def _check_rows(output, X, key, what):
             f"The function of config key {key!r} returned an array of shape "
             f"{output.shape} for {n_rows} rows of X; it must return {what}, one "
             "per row of X."
+        )
+
+
+def _check_probabilities(proba, classes):
+    """Refuse ``predict_proba_fn`` answers that are not a probability per class."""
+    key = "'predict_proba_fn'"
+    n_classes = None if classes is None else len(classes)
+    if proba.ndim != 2 or (n_classes is not None and proba.shape[1] != n_classes):
+        expected = (
+            "(n_rows, n_classes)"
+            if n_classes is None
+            else (
+                f"({proba.shape[0]}, {n_classes}), a column per class of "
+                f"{list(np.asarray(classes).tolist())[:10]}"
+            )
+        )
+        raise ValueError(
+            f"The function of config key {key} returned an array of shape "
+            f"{proba.shape}; it must return an array of shape {expected}, each "
+            "row the probabilities of the classes."
+        )
+    try:
+        values = proba.astype(float)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"The function of config key {key} returned {proba.dtype} values; it "
+            "must return numbers, the probabilities of the classes."
+        ) from None
+    sums = values.sum(axis=1)
+    bad = ~np.isfinite(sums) | (np.abs(sums - 1) > PROBABILITY_TOLERANCE)
+    bad |= (values < 0).any(axis=1)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"The function of config key {key} returned rows that are not "
+            f"probabilities: row {row} is {values[row].tolist()[:10]}, summing to "
+            f"{sums[row]:.6g} ({int(bad.sum())} such row(s)). Each row must hold "
+            "numbers >= 0 that sum to 1, e.g. a softmax of the model's scores."
         )

@@ -1,0 +1,265 @@
+"""The thread budget of a batch of fits: native threads per fit.
+
+Gradient-boosted trees (scikit-learn's HistGradientBoosting, LightGBM,
+XGBoost) start an OpenMP pool as large as the machine in every fit, and BLAS
+does the same for linear algebra.  Fits running side by side in joblib
+threads get no cap from joblib, and OpenMP threads spin at their barriers:
+when one of them loses its core to another fit or another program, the whole
+pool waits.  :func:`plan_threads` decides, once per batch, how many native
+threads each fit may use; :func:`fit_threads` applies that inside a fit.
+
+The first of these that is given decides:
+
+1. the trainer's ``inner_threads`` setting (a number);
+2. ``joblib.parallel_config(inner_max_num_threads=...)``;
+3. an environment variable that limits native threads (``OMP_NUM_THREADS``
+   first, then the others joblib sets in its worker processes);
+4. the budget: ``max(1, cores // parallel_fits)`` when fits run side by side;
+   when they run one at a time, the cores no other program is running on
+   right now (see :func:`free_cores`).
+
+An XGBoost or LightGBM estimator also gets the number as its ``n_jobs``,
+unless ``model_params`` names one of its thread parameters: then the user's
+value is the estimator's.
+"""
+
+# License: BSD 3 clause
+
+import os
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import joblib
+from joblib.parallel import ParallelBackendBase, get_active_backend
+
+__all__ = ["ThreadPlan", "fit_threads", "free_cores", "plan_threads", "set_fit_threads"]
+
+#: Environment variables that limit native thread pools, in the order they
+#: are read: joblib's own list, which it sets in its worker processes.
+THREAD_VARIABLES = tuple(
+    sorted(
+        ParallelBackendBase.MAX_NUM_THREADS_VARS,
+        key=lambda name: name != "OMP_NUM_THREADS",
+    )
+)
+
+#: Thread parameters of estimators, by the top-level module of their class.
+#: The first is the one set from the budget; naming any of them in
+#: ``model_params`` leaves the estimator's threads to the user.
+THREAD_PARAMS = {
+    "xgboost": ("n_jobs", "nthread"),
+    "lightgbm": ("n_jobs", "num_threads", "num_thread", "nthread", "nthreads"),
+}
+
+#: Native threads of the fit running in this thread or task; None outside a
+#: fit the runner limits.
+_fit_threads = ContextVar("easy_mlops_fit_threads", default=None)
+
+
+@dataclass(frozen=True)
+class ThreadPlan:
+    """How a batch of fits uses the cores.
+
+    Parameters
+    ----------
+    parallel_fits : int
+        Fits that run at the same time (joblib workers).
+    inner_threads : int
+        Native threads (OpenMP, BLAS) each fit may use.
+    decided_by : str
+        What set ``inner_threads``: ``"inner_threads"``, ``"parallel_config"``,
+        ``"environment"`` or ``"budget"``.
+    cores : int
+        Cores this process may use.
+    """
+
+    parallel_fits: int
+    inner_threads: int
+    decided_by: str
+    cores: int
+
+    @property
+    def limits(self):
+        """Whether fits run under a limit: not when the budget gives every core."""
+        return self.decided_by != "budget" or self.inner_threads < self.cores
+
+    def record(self):
+        """The plan as ``training_result_.threads`` keeps it."""
+        return {
+            "parallel_fits": self.parallel_fits,
+            "inner_threads": self.inner_threads,
+            "decided_by": self.decided_by,
+        }
+
+
+def plan_threads(n_jobs, n_fits, inner_threads="auto"):
+    """Decide the parallel fits and native threads per fit of a batch.
+
+    Parameters
+    ----------
+    n_jobs : int or None
+        The trainer's ``n_jobs``, with joblib's meaning (None: the
+        ``joblib.parallel_config`` value, or 1).
+    n_fits : int
+        Fits in the batch; never more workers than fits.
+    inner_threads : "auto" or int, default="auto"
+        The trainer's ``inner_threads`` setting.
+
+    Returns
+    -------
+    plan : ThreadPlan
+
+    Examples
+    --------
+    >>> from easy_mlops.training._threads import plan_threads
+    >>> plan = plan_threads(n_jobs=1, n_fits=7, inner_threads=1)
+    >>> plan.parallel_fits, plan.inner_threads, plan.decided_by
+    (1, 1, 'inner_threads')
+    """
+    backend, config_n_jobs = get_active_backend(prefer="threads")
+    requested = config_n_jobs if n_jobs is None else n_jobs
+    workers = 1 if requested is None else backend.effective_n_jobs(requested)
+    parallel_fits = max(1, min(workers, n_fits))
+    cores = joblib.cpu_count()
+    if inner_threads != "auto":
+        return ThreadPlan(parallel_fits, inner_threads, "inner_threads", cores)
+    configured = getattr(backend, "inner_max_num_threads", None)
+    if configured is not None:
+        return ThreadPlan(parallel_fits, configured, "parallel_config", cores)
+    from_environment = _environment_threads()
+    if from_environment is not None:
+        return ThreadPlan(parallel_fits, from_environment, "environment", cores)
+    if parallel_fits > 1:
+        budget = max(1, cores // parallel_fits)
+    else:
+        budget = free_cores(cores)
+    return ThreadPlan(parallel_fits, budget, "budget", cores)
+
+
+def _environment_threads():
+    """The first thread limit set in the environment, or None."""
+    for name in THREAD_VARIABLES:
+        # OMP_NUM_THREADS may list one number per nesting level: "4,2".
+        value = os.environ.get(name, "").split(",")[0].strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return None
+
+
+def free_cores(cores, samples=5):
+    """Cores no other program is running on right now, at least 1.
+
+    Reads the number of running threads of the whole machine from
+    ``/proc/loadavg`` a few times, a millisecond apart, and keeps the lowest,
+    so a program that runs for an instant does not count; the thread reading
+    it is this one.  The count covers the whole machine, so it is used only
+    when this process may use every core of it; elsewhere (another system,
+    or a process limited to some cores) all ``cores`` are free.
+
+    Parameters
+    ----------
+    cores : int
+        Cores this process may use.
+    samples : int, default=5
+        Readings of the running count.
+
+    Returns
+    -------
+    free : int
+        Between 1 and ``cores``.
+    """
+    if os.cpu_count() != cores:
+        return cores
+    running = []
+    try:
+        for sample in range(samples):
+            if sample:
+                time.sleep(0.001)
+            with open("/proc/loadavg", encoding="ascii") as loadavg:
+                running.append(int(loadavg.read().split()[3].split("/")[0]))
+    except (OSError, ValueError, IndexError):
+        return cores
+    others = min(running) - 1
+    return max(1, min(cores, cores - others))
+
+
+@contextmanager
+def fit_threads(plan):
+    """Limit OpenMP and BLAS to the plan's threads while one fit runs.
+
+    OpenMP's limit belongs to the calling thread, so each worker sets its
+    own; BLAS's belongs to the process, so the fits running at once in one
+    process share one limit, set by the first and restored by the last.
+    """
+    if not plan.limits:
+        yield
+        return
+    token = _fit_threads.set(plan.inner_threads)
+    openmp, blas = _controllers()
+    try:
+        with openmp.limit(limits=plan.inner_threads):
+            with _shared_blas_limit(blas, plan.inner_threads):
+                yield
+    finally:
+        _fit_threads.reset(token)
+
+
+def set_fit_threads(estimator, model_params):
+    """Give an XGBoost or LightGBM estimator the running fit's threads.
+
+    Does nothing outside a limited fit, for other estimators, and when
+    ``model_params`` names one of the estimator's thread parameters.
+    """
+    threads = _fit_threads.get()
+    names = THREAD_PARAMS.get(type(estimator).__module__.partition(".")[0])
+    if threads is None or names is None or set(names) & set(model_params):
+        return
+    estimator.set_params(**{names[0]: threads})
+
+
+# A controller finds the native libraries loaded when it is made (a few
+# milliseconds); made again only when modules were imported since, which is
+# how a new library (XGBoost's OpenMP, say) comes in.  One controller per
+# kind of pool: a limiter restores, on exit, every library of its controller,
+# and a fit's OpenMP limiter must not restore the BLAS limit other fits share.
+_cache = {}
+
+
+def _controllers():
+    from threadpoolctl import ThreadpoolController
+
+    loaded = len(sys.modules)
+    if _cache.get("modules") != loaded:
+        controller = ThreadpoolController()
+        _cache.update(
+            modules=loaded,
+            pools=(
+                controller.select(user_api="openmp"),
+                controller.select(user_api="blas"),
+            ),
+        )
+    return _cache["pools"]
+
+
+_blas_lock = threading.Lock()
+_blas_state = {"users": 0, "limiter": None}
+
+
+@contextmanager
+def _shared_blas_limit(controller, threads):
+    with _blas_lock:
+        if not _blas_state["users"]:
+            _blas_state["limiter"] = controller.limit(limits=threads)
+        _blas_state["users"] += 1
+    try:
+        yield
+    finally:
+        with _blas_lock:
+            _blas_state["users"] -= 1
+            if not _blas_state["users"]:
+                _blas_state.pop("limiter").restore_original_limits()
+                _blas_state["limiter"] = None

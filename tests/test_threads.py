@@ -1,0 +1,309 @@
+"""The thread budget of parallel fits: its arithmetic and who wins over it.
+
+Each fit's threads are read where they take effect: ``threadpool_info()``
+called inside a callable backend's ``train_fn``, in worker threads and in
+worker processes.
+"""
+
+import os
+import subprocess
+import sys
+import threading
+
+import joblib
+import numpy as np
+import pytest
+import sklearn.ensemble  # noqa: F401  (loads scikit-learn's OpenMP before any fit)
+from sklearn.utils._param_validation import InvalidParameterError
+from threadpoolctl import threadpool_info
+
+from easy_mlops import ModelTrainer
+from easy_mlops.training._threads import (
+    THREAD_VARIABLES,
+    free_cores,
+    plan_threads,
+)
+from easy_mlops.training.label_encoding import unwrap
+
+CORES = joblib.cpu_count()
+
+
+def build_recorder(config, problem_type):
+    return {}
+
+
+def record_threads(model, X, y, config):
+    """Keep the native threads this fit runs with, by kind of library."""
+    for pool in threadpool_info():
+        model.setdefault(pool["user_api"], set()).add(pool["num_threads"])
+    model.setdefault("workers", set()).add(threading.get_ident())
+    model["mean"] = float(np.mean(y))
+
+
+def predict_mean(model, X):
+    return np.full(len(X), model["mean"])
+
+
+RECORDER = {
+    "backend": "callable",
+    "build_model": build_recorder,
+    "train_fn": record_threads,
+    "predict_fn": predict_mean,
+}
+
+
+@pytest.fixture
+def no_thread_variables(monkeypatch):
+    """An environment that sets no native thread limit (conftest pins them)."""
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    return rng.normal(size=(60, 3)), rng.normal(size=60)
+
+
+def assert_pools(model, threads):
+    """OpenMP runs ``threads``; BLAS at most that (OpenBLAS may refuse to
+    grow past the threads it started with, or past the cores)."""
+    assert model["openmp"] == {threads}
+    assert max(model["blas"]) <= threads
+
+
+def threads_in_fit(data, **params):
+    """The record of the run, and the threads the refit saw."""
+    trainer = ModelTrainer(RECORDER, problem_type="regression", **params).fit(*data)
+    model = trainer.training_result_.model
+    return trainer.training_result_.threads, model
+
+
+# -- arithmetic ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "n_jobs, n_fits, parallel",
+    [(2, 7, min(2, 7)), (200, 7, 7), (-1, 3, min(CORES, 3)), (1, 7, 1), (None, 7, 1)],
+)
+def test_parallel_fits_never_exceed_the_fits(
+    no_thread_variables, n_jobs, n_fits, parallel
+):
+    plan = plan_threads(n_jobs, n_fits)
+    assert plan.parallel_fits == parallel
+    assert plan.cores == CORES
+    if parallel > 1:
+        assert plan.inner_threads == max(1, CORES // parallel)
+        assert plan.decided_by == "budget"
+
+
+def test_one_fit_at_a_time_gets_the_free_cores(no_thread_variables):
+    plan = plan_threads(1, 7)
+    assert plan.decided_by == "budget"
+    assert 1 <= plan.inner_threads <= CORES
+
+
+def test_free_cores_is_between_one_and_the_cores():
+    assert 1 <= free_cores(os.cpu_count()) <= os.cpu_count()
+    # A process limited to part of the machine cannot read its share of the
+    # machine-wide count: it takes every core it may use.
+    assert free_cores(os.cpu_count() + 3) == os.cpu_count() + 3
+
+
+@pytest.mark.parametrize("backend", ["threading", "loky"])
+def test_parallel_config_n_jobs_counts_as_the_workers(no_thread_variables, backend):
+    with joblib.parallel_config(backend=backend, n_jobs=3):
+        assert plan_threads(None, 7).parallel_fits == 3
+
+
+def test_a_run_with_200_jobs_starts_no_more_workers_than_fits(
+    no_thread_variables, data
+):
+    threads, model = threads_in_fit(data, cv_folds=3, n_jobs=200)
+    # Three folds, the hold-out fit and the refit.
+    assert threads == {
+        "parallel_fits": 5,
+        "inner_threads": max(1, CORES // 5),
+        "decided_by": "budget",
+    }
+
+
+# -- what a fit sees, in threads and in processes ------------------------------
+
+
+@pytest.fixture(params=["threading", "loky"])
+def workers(request):
+    """Fits in worker threads, then in worker processes."""
+    with joblib.parallel_config(backend=request.param):
+        yield request.param
+
+
+def test_parallel_fits_split_the_cores(no_thread_variables, workers, data):
+    threads, model = threads_in_fit(data, cv_folds=2, n_jobs=2)
+    budget = max(1, CORES // 2)
+    assert threads == {
+        "parallel_fits": 2,
+        "inner_threads": budget,
+        "decided_by": "budget",
+    }
+    assert_pools(model, budget)
+
+
+def test_environment_wins_over_the_budget(
+    monkeypatch, no_thread_variables, workers, data
+):
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    threads, model = threads_in_fit(data, cv_folds=2, n_jobs=2)
+    assert threads == {
+        "parallel_fits": 2,
+        "inner_threads": 3,
+        "decided_by": "environment",
+    }
+    assert_pools(model, 3)
+
+
+def test_inner_threads_wins_over_the_environment(
+    monkeypatch, no_thread_variables, workers, data
+):
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    threads, model = threads_in_fit(data, cv_folds=2, n_jobs=2, inner_threads=5)
+    assert threads["inner_threads"] == 5
+    assert threads["decided_by"] == "inner_threads"
+    assert_pools(model, 5)
+
+
+def test_parallel_config_wins_over_the_environment(
+    monkeypatch, no_thread_variables, data
+):
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    # Only process backends take inner_max_num_threads.
+    with joblib.parallel_config(backend="loky", inner_max_num_threads=4):
+        threads, model = threads_in_fit(data, cv_folds=2, n_jobs=2)
+        assert threads["decided_by"] == "parallel_config"
+        assert_pools(model, 4)
+        # ... and inner_threads wins over it.
+        threads, model = threads_in_fit(data, cv_folds=2, n_jobs=2, inner_threads=1)
+        assert (threads["inner_threads"], model["openmp"]) == (1, {1})
+
+
+def test_one_fit_at_a_time_with_inner_threads(no_thread_variables, data):
+    threads, model = threads_in_fit(data, cv_folds=2, n_jobs=1, inner_threads=2)
+    assert threads == {
+        "parallel_fits": 1,
+        "inner_threads": 2,
+        "decided_by": "inner_threads",
+    }
+    assert_pools(model, 2)
+
+
+def test_limits_end_with_the_fit(no_thread_variables, data):
+    # BLAS's limit belongs to the process: the last of the fits that ran at
+    # once in worker threads restores it.
+    before = {(p["filepath"], p["num_threads"]) for p in threadpool_info()}
+    threads_in_fit(data, cv_folds=2, n_jobs=2, inner_threads=5)
+    assert {(p["filepath"], p["num_threads"]) for p in threadpool_info()} == before
+
+
+def test_fits_of_a_batch_run_on_at_most_its_workers(no_thread_variables, data):
+    seen = []
+
+    def train(model, X, y, config):
+        seen.append(threading.get_ident())
+        model["mean"] = float(np.mean(y))
+
+    config = {**RECORDER, "train_fn": train}
+    with joblib.parallel_config(backend="threading"):
+        trainer = ModelTrainer(config, problem_type="regression", cv_folds=2, n_jobs=64)
+        trainer.fit(*data)
+    assert len(seen) == 4
+    assert len(set(seen)) <= trainer.training_result_.threads["parallel_fits"] == 4
+
+
+# -- the estimator's own thread parameter --------------------------------------
+
+
+def test_xgboost_gets_the_budget_as_n_jobs(no_thread_variables, classification_data):
+    pytest.importorskip("xgboost")
+    params = {"n_estimators": 3, "max_depth": 2}
+    trainer = ModelTrainer(
+        model_type="xgboost", model_params=params, cv_folds=2, n_jobs=2, inner_threads=3
+    ).fit(*classification_data)
+    assert unwrap(trainer.training_result_.model).get_params()["n_jobs"] == 3
+
+
+def test_model_params_threads_win_over_the_budget(
+    no_thread_variables, classification_data
+):
+    pytest.importorskip("lightgbm")
+    params = {"n_estimators": 3, "num_leaves": 4, "num_threads": 2}
+    trainer = ModelTrainer(
+        {"backend": "lightgbm", "model_params": params}, cv_folds=2, n_jobs=2
+    ).fit(*classification_data)
+    model = unwrap(trainer.training_result_.model)
+    assert trainer.training_result_.threads["inner_threads"] == max(1, CORES // 2)
+    assert model.get_params()["num_threads"] == 2
+    assert model.get_params()["n_jobs"] is None
+
+
+def test_unlimited_fits_leave_the_estimator_alone(classification_data):
+    # The environment decides (conftest pins it): n_jobs still follows it.
+    pytest.importorskip("xgboost")
+    trainer = ModelTrainer(
+        model_type="xgboost", model_params={"n_estimators": 2}, cv_folds=0
+    ).fit(*classification_data)
+    threads = trainer.training_result_.threads
+    assert threads["decided_by"] == "environment"
+    model = unwrap(trainer.training_result_.model)
+    assert model.get_params()["n_jobs"] == threads["inner_threads"]
+
+
+# -- the setting ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [0, -1, "many", True, 1.5])
+def test_bad_inner_threads_is_refused_before_work(classification_data, value):
+    with pytest.raises(InvalidParameterError, match="'inner_threads' parameter"):
+        ModelTrainer(inner_threads=value).fit(*classification_data)
+
+
+def test_the_record_survives_saving(tmp_path, classification_data):
+    trainer = ModelTrainer(
+        model_type="logistic_regression", cv_folds=2, n_jobs=2, inner_threads=1
+    ).fit(*classification_data)
+    path = trainer.save_model(tmp_path / "model.joblib")
+    from easy_mlops.training import load_model
+
+    loaded = load_model(path)
+    assert loaded.training_result_.threads == trainer.training_result_.threads
+    assert loaded.training_result_.to_dict()["threads"] == {
+        "parallel_fits": 2,
+        "inner_threads": 1,
+        "decided_by": "inner_threads",
+    }
+
+
+def test_cli_inner_threads(tmp_path):
+    command = [
+        sys.executable,
+        "-m",
+        "easy_mlops",
+        "train",
+        "--cv-folds",
+        "2",
+        "--model-type",
+        "logistic_regression",
+        "-o",
+        str(tmp_path / "m.joblib"),
+    ]
+    done = subprocess.run(
+        [*command, "--inner-threads", "2", "--n-jobs", "2"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "(2 parallel fits x 2 threads each, inner_threads)" in done.stdout
+    refused = subprocess.run(
+        [*command, "--inner-threads", "some"], capture_output=True, text=True
+    )
+    assert refused.returncode == 2
+    assert "neither 'auto' nor a whole number of threads" in refused.stderr
