@@ -106,6 +106,9 @@ def test_regression_with_a_named_target_and_predictions_to_a_file(workdir):
     predictions = pd.read_csv(workdir / "p.csv")["prediction"]
     actual = pd.read_csv(workdir / "prices.csv")["price"]
     assert np.corrcoef(predictions, actual)[0, 1] > 0.8
+    refused = run(workdir, "predict", "model.easymlops", "prices.csv", "--proba")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "--proba needs class probabilities" in refused.stderr
 
 
 def test_train_without_data_uses_the_demo_and_shows_progress_on_a_terminal(workdir):
@@ -527,14 +530,15 @@ def test_the_leaderboard_keeps_its_numbers_whole_in_80_columns():
     assert shown.index("0.9543") < shown.index("0.9473")  # the best first
     # The baseline comes last, without a rank.
     assert shown.index("0.9473") < shown.index("0.6274")
-    assert "\n│ -    │ baseline" in shown
+    assert re.search(r"\n│\s+- │ baseline\s+│\s+0.6274", shown)
 
     rows[1] |= {"cv_mean": None, "cv_std": None, "error": "ValueError: bad"}
     out = io.StringIO()
     Console(file=out, width=80).print(leaderboard_table(result))
     shown = out.getvalue()
-    assert "ValueError" in shown and "bad" in shown and "n/a" in shown
-    assert "\n│ -" in shown  # a failed candidate has no rank
+    assert "random_forest_classifier failed: ValueError: bad" in shown
+    assert "n/a" in shown
+    assert re.search(r"\n│\s+- │ random_forest", shown)  # failed: no rank
 
 
 # -- bad inputs of issue 21: each one message, before any work ------------------------
@@ -754,6 +758,61 @@ def test_unusable_group_or_time_column_exits_2(panel_file, option, column, messa
     result = run(workdir, "train", "panel.csv", "--target", "y", option, column)
     assert result.returncode == 2
     assert message in result.stderr
+
+
+def test_predict_keeps_the_index_chosen_columns_and_writes_probabilities(workdir):
+    from easy_mlops import load_model
+
+    frame = pd.read_csv(workdir / "labels.csv")
+    frame.index = frame.index * 10 + 7  # a pandas index with gaps, as to_csv writes
+    frame.to_csv(workdir / "indexed.csv")
+    trained = run(workdir, "train", "indexed.csv", "-t", "label", "-c", "fast.yaml")
+    assert trained.returncode == 0, trained.stderr
+    assert "5 features" in trained.stdout  # the index is not one of them
+
+    predicted = run(
+        workdir,
+        *("predict", "model.easymlops", "indexed.csv"),
+        *("--keep", "feature_2", "--keep", "label", "--proba"),
+    )
+    assert predicted.returncode == 0, predicted.stderr
+    header = predicted.stdout.splitlines()[0].split(",")
+    # The unnamed index goes back under its empty header, first.
+    assert header == ["", "feature_2", "label", "prediction", "proba_no", "proba_yes"]
+    written = pd.read_csv(io.StringIO(predicted.stdout), index_col=0)
+    model = load_model(workdir / "model.easymlops")
+    X = frame.drop(columns="label")
+    assert written.index.tolist() == frame.index.tolist()
+    np.testing.assert_allclose(written["feature_2"], frame["feature_2"])
+    assert written["prediction"].tolist() == model.predict(X).tolist()
+    np.testing.assert_allclose(
+        written[["proba_no", "proba_yes"]], model.predict_proba(X), rtol=1e-12
+    )
+    # Joins back to the input read the same way.
+    joined = pd.read_csv(workdir / "indexed.csv", index_col=0).join(
+        written["prediction"]
+    )
+    assert joined["prediction"].notna().all()
+
+    by_id = run(
+        workdir, "predict", "model.easymlops", "indexed.csv", "--id", "feature_1"
+    )
+    assert by_id.returncode == 0, by_id.stderr
+    assert by_id.stdout.splitlines()[0] == "feature_1,prediction"
+    named = run(
+        workdir, "predict", "model.easymlops", "indexed.csv", "--id", "Unnamed: 0"
+    )
+    assert named.returncode == 0, named.stderr
+    assert named.stdout.splitlines()[:2] == [",prediction", f"7,{written.iloc[0, 2]}"]
+    for option, name, message in [
+        ("--keep", "feature_9", "has no column 'feature_9' (--keep); did you mean"),
+        ("--id", "labl", "has no column 'labl' (--id); did you mean 'label'?"),
+    ]:
+        refused = run(
+            workdir, "predict", "model.easymlops", "indexed.csv", option, name
+        )
+        assert refused.returncode == 2 and refused.stdout == ""
+        assert message in refused.stderr
 
 
 def test_an_ensemble_with_a_time_budget_from_the_command_line(workdir):

@@ -246,26 +246,42 @@ def test_a_counter_column_gets_a_warning_naming_it(table):
         for w in record
         if "holds a different value" in str(w.message)
     )
-    # Dates are unique per row too, but they are read as dates, not names.
-    assert flagged == ["customer_id", "review"]
-    assert identifier_columns(X) == ["customer_id", "joined", "review"]
+    # Dates are unique per row too, but they are read as dates, not names;
+    # the reviews are unique free text, not codes.
+    assert flagged == ["customer_id"]
+    assert identifier_columns(X) == ["customer_id", "joined"]
     assert identifier_columns(X[["size"]]) == []
 
 
-def test_integer_identifiers_with_gaps_are_flagged_but_not_measurements():
+def test_counters_and_codes_are_flagged_but_not_measurements():
     rng = np.random.default_rng(0)
     n = 60
+    kept = np.sort(rng.choice(90, n, replace=False))
     X = pd.DataFrame(
         {
-            # A counter after dropna: increasing, with gaps.
-            "row": np.sort(rng.choice(1000, n, replace=False)),
-            # Unique whole numbers in no order: a measurement, not a counter.
+            # A row number after a third of the rows were dropped, shuffled.
+            "row": rng.permutation(kept),
+            "code": [f"SKU-{i:05d}/b" for i in rng.permutation(n)],
+            # Distinct whole numbers that rise by irregular steps: a monthly
+            # population count is a measurement.
+            "population": 1_000_000 + np.cumsum(rng.integers(50, 4000, n)),
+            # Unique whole numbers in steps of 7: not a counter either.
             "income": rng.permutation(np.arange(20_000, 20_000 + 7 * n, 7)),
+            "words": [f"a note {i}" for i in range(n)],
             "small": rng.integers(0, 5, n),
         }
     )
-    assert identifier_columns(X) == ["row"]
-    assert identifier_columns(X.iloc[::-1]) == []  # decreasing: not a counter
+    assert np.mean(np.diff(kept) == 1) > 0.5
+    assert identifier_columns(X) == ["row", "code"]
+    assert identifier_columns(X.iloc[::-1]) == ["row", "code"]
+    assert identifier_columns(X.assign(row=kept * 3)) == ["code"]
+
+
+def test_column_reasons_fit_the_column_kind(fitted):
+    reasons = fitted.training_result_.column_reasons
+    assert reasons["member"] == "true or false: encoded as 1 and 0"
+    assert reasons["rooms"] == "numbers written as text: parsed as numbers"
+    assert reasons["size"] == "numbers"
 
 
 def test_a_numeric_table_row_counter_is_warned_about(classification_frame):

@@ -4,6 +4,7 @@ import html
 import json
 import re
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -94,15 +95,96 @@ def test_the_report_draws_from_the_kept_holdout_without_a_fit(
     )
 
 
-def test_a_comparison_report_draws_the_leaderboard(tmp_path, classification_data):
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
+
+
+def documented(report):
+    """The files of ``report`` that docs/cli.md's Report section does not list."""
+    text = DOCS.read_text(encoding="utf-8").split("## Report", 1)[1]
+    return [path.name for path in report.files if f"`{path.name}`" not in text]
+
+
+def test_a_comparison_report_tables_the_leaderboard(tmp_path, classification_frame):
+    X, y = classification_frame
+    trainer = ModelTrainer(
+        {"model_type": ["logistic_regression", "hist_gradient_boosting"]}, cv_folds=3
+    ).fit(X, y.rename("label"))
+    result = trainer.training_result_
+    report = write_report(
+        trainer, tmp_path / "r", data=X.assign(label=y), source="labels.csv"
+    )
+    names = [path.name for path in report.files]
+    assert names[-2:] == ["data.html", "index.html"] and "leaderboard.png" in names
+    assert set(names) <= set(FILE_NAMES)
+    assert documented(report) == []
+    page = report.index.read_text()
+    best, second = result.leaderboard
+    assert (
+        f"{best['model_type']} won on {result.scoring} with {best['cv_mean']:.4f} ± "
+        f"{best['cv_std']:.4f}, {best['cv_mean'] - second['cv_mean']:.4f} ahead of "
+        f"{second['model_type']} ({second['cv_mean']:.4f})." in page
+    )
+    board = page.split('<table id="leaderboard">')[1].split("</table>")[0]
+    baseline = result.baseline["metrics"]
+    assert re.findall(r'<td class="number">([^<]*)</td>', board) == [
+        *(
+            value
+            for row in result.leaderboard
+            for value in (
+                f"{row['cv_mean']:.4f}",
+                f"{row['cv_std']:.4f}",
+                f"{row['fit_seconds_per_row'] * 1000:.3f}",
+            )
+        ),
+        f"{baseline['cv_mean']:.4f}",
+        f"{baseline['cv_std']:.4f}",
+        "",
+    ]
+    # The header names the data, target and problem type; the sources of
+    # the metrics are a column; the manifest is folded away.
+    assert "<dt>Data</dt><dd>labels.csv: 120 rows, 5 features</dd>" in page
+    assert "<dt>Target</dt><dd>label</dd>" in page
+    assert f"<dd>classification ({result.problem_type_reason})</dd>" in page
+    assert "<td>hold-out, 24 rows</td>" in page
+    assert f"<td>3-fold cross-validation of {result.scoring}</td>" in page
+    assert "<details><summary>The whole record (JSON)</summary>" in page
+    # skrub's own report of the table, beside the page; nothing from the net.
+    data = (tmp_path / "r" / "data.html").read_text()
+    assert "Training data: labels.csv" in data and "feature_4" in data
+    assert '<iframe src="data.html"' in page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page)
+
+
+def test_a_baseline_and_extra_leaderboard_rows_are_shown_when_present(
+    tmp_path, classification_data
+):
+    # Later steps of the flow (a baseline, an ensemble) add to the record;
+    # the report shows what is there and needs none of it.
     X, y = classification_data
     trainer = ModelTrainer(
         {"model_type": ["logistic_regression", "hist_gradient_boosting"]}, cv_folds=3
     ).fit(X, y)
-    report = write_report(trainer, tmp_path / "r")
-    names = [path.name for path in report.files]
-    assert "leaderboard.png" in names and set(names) <= set(FILE_NAMES)
-    assert "Model types compared on the same folds" in report.index.read_text()
+    result = trainer.training_result_
+    result.baseline = {"strategy": "prior", "metrics": {"accuracy": 0.5125}}
+    result.leaderboard.append(
+        {
+            "model_type": "ensemble",
+            "estimator": "VotingClassifier",
+            "cv_mean": 0.51,
+            "cv_std": 0.02,
+            "fit_seconds_per_row": 0.001,
+            "error": None,
+        }
+    )
+    page = write_report(trainer, tmp_path / "r").index.read_text()
+    assert "<th>baseline</th>" in page
+    assert '<td class="number">0.5125</td>' in page
+    accuracy = result.metrics["accuracy"]
+    assert (
+        f"On accuracy the model scores {accuracy:.4f} against the baseline's "
+        "0.5125." in html.unescape(page)
+    )
+    assert "<td>3</td><td>ensemble<br><small>VotingClassifier</small></td>" in page
 
 
 def test_regression_report(tmp_path, regression_data, fast):
@@ -116,6 +198,7 @@ def test_regression_report(tmp_path, regression_data, fast):
         "residuals.png",
         "cv_scores.png",
     }
+    assert documented(report) == []
 
 
 def test_without_holdout_or_cv_the_report_says_so(tmp_path, regression_data, fast):
@@ -177,6 +260,7 @@ def test_the_report_shows_the_baseline_and_says_when_it_is_not_beaten(tmp_path):
     page = report.index.read_text()
     baseline = trainer.training_result_.baseline
     accuracy = baseline["metrics"]["accuracy"]
-    assert "<th>baseline</th>" in page and f"<td>{accuracy:.4f}</td>" in page
+    assert "<th>baseline</th>" in page
+    assert f'<td class="number">{accuracy:.4f}</td>' in page
     assert report.notes[0] == baseline["warning"]
     assert html.escape(baseline["warning"]) in page

@@ -950,3 +950,38 @@ def test_mlflow_models_serve_answers_raw_rows_as_the_cli_does(
             stop_process(process)
     assert answer["predictions"] == expected.stdout.splitlines()[1:]
     assert answer["predictions"] == list(trainer.predict(rows.astype({"count": float})))
+
+
+@mlflow_only
+def test_cli_quiet_with_track_and_register_prints_nothing(
+    workdir, tmp_path, mlflow_module
+):
+    # A fresh SQLite store: MLflow creates its tables (and says so), warns
+    # about the model signature and announces the registration, all silenced.
+    uri = sqlite_uri(tmp_path)
+    completed = cli(
+        workdir,
+        *("train", "labels.csv", "-c", "fast.yaml", "-o", "quiet.easymlops"),
+        *("--tracking-uri", uri, "--register", "quiet-model", "--quiet"),
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == "" and completed.stderr == ""
+    version = mlflow_module.MlflowClient(uri).get_model_version("quiet-model", "1")
+    assert version.run_id
+    # Without --quiet the same run speaks, so the silence above is --quiet's.
+    loud = cli(
+        workdir,
+        *("train", "labels.csv", "-c", "fast.yaml", "-o", "loud.easymlops"),
+        *("--tracking-uri", sqlite_uri(tmp_path / "loud"), "--register", "m"),
+    )
+    assert loud.returncode == 0, loud.stderr
+    assert "Registered as 'm', version 1." in loud.stdout and loud.stderr
+
+    down = f"http://127.0.0.1:{free_port()}"
+    failed = cli(
+        workdir,
+        *("train", "labels.csv", "-c", "fast.yaml", "-o", "down.easymlops"),
+        *("--tracking-uri", down, "--quiet"),
+    )
+    assert failed.returncode == 3 and failed.stdout == ""
+    assert f"Error: Tracking to {down} failed" in failed.stderr

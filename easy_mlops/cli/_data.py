@@ -13,6 +13,7 @@ __all__ = [
     "check_train_paths",
     "demo_frame",
     "features_for",
+    "joinable_predictions",
     "load_model",
     "read",
     "target_like_training",
@@ -243,4 +244,52 @@ def _unpickling_note(source):
         f"Note: loading {source} unpickles it, which runs code from it: use only "
         "models you trust, or format='skops' models with --secure.",
         err=True,
+    )
+
+
+def joinable_predictions(model, table, *, ids, keep, proba):
+    """``predict``'s output: row labels and kept columns, then the predictions.
+
+    The row labels are ``ids``, or by default the table's index column (the
+    index ``DataFrame.to_csv`` writes, under its empty header again) and the
+    ``--id`` columns recorded at training that the table has.
+    """
+    import pandas as pd
+
+    from ..predictions import prediction_frame
+    from ..training.trainer import final_trainer
+    from ._tables import DataError, did_you_mean
+
+    frame = table.frame
+    index = None
+    if frame.index.name is not None or not isinstance(frame.index, pd.RangeIndex):
+        # The file's own row labels (the index DataFrame.to_csv writes, or a
+        # Parquet file's): a column again, so that --id and --keep name it.
+        frame = frame.reset_index()
+        index = frame.columns[0]
+    columns = [str(column) for column in frame.columns]
+    for option, names in (("--id", ids), ("--keep", keep)):
+        for name in names:
+            if name not in columns:
+                hint = did_you_mean(name, columns, clause=True) or "."
+                raise DataError(
+                    f"{table.source} has no column {name!r} ({option}){hint} "
+                    f"Columns: {', '.join(columns)}."
+                )
+    if not ids:
+        record = getattr(final_trainer(model), "training_result_", None)
+        recorded = getattr(record, "id_columns", [])
+        ids = [name for name in [index, *recorded] if name in frame.columns]
+    written = list(dict.fromkeys([*ids, *keep]))
+    X = features_for(model, frame, table.source)
+    predictions = pd.concat(
+        [
+            frame[written].reset_index(drop=True),
+            prediction_frame(model, X, proba=proba).reset_index(drop=True),
+        ],
+        axis=1,
+    )
+    # An unnamed index goes back under the empty header pandas gave it.
+    return predictions.rename(
+        columns={name: "" for name in written if str(name).startswith("Unnamed: ")}
     )

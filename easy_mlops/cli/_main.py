@@ -25,6 +25,7 @@ from ._data import (
     check_train_paths,
     demo_frame,
     features_for,
+    joinable_predictions,
     load_model,
     read,
     target_like_training,
@@ -38,6 +39,7 @@ from ._options import (
     user_command,
 )
 from ._output import (
+    backends_table,
     columns_table,
     leaderboard_table,
     metric_sources,
@@ -266,7 +268,13 @@ def train(
         from ..report import write_report
         from ..training import inspect_model
 
-        report = write_report(trainer, report_dir, manifest=inspect_model(saved))
+        report = write_report(
+            trainer,
+            report_dir,
+            manifest=inspect_model(saved),
+            data=frame,
+            source=table.source,
+        )
         for note in report.notes:
             out.print(f"[yellow]Note:[/yellow] {escape(note)}")
         out.print(f"Report written to {report.index}", markup=False)
@@ -289,7 +297,19 @@ def train(
     multiple=True,
     metavar="COL",
     help="Column of DATA to write before the predictions.  Repeatable.  "
-    "[default: the --id columns given to train, where DATA has them]",
+    "[default: DATA's index column, then the --id columns given to train, "
+    "where DATA has them]",
+)
+@click.option(
+    "--keep",
+    multiple=True,
+    metavar="COL",
+    help="Column of DATA to copy beside the predictions.  Repeatable.",
+)
+@click.option(
+    "--proba",
+    is_flag=True,
+    help="Also write each class's probability, in a column proba_CLASS.",
 )
 @click.option(
     "--secure",
@@ -298,37 +318,25 @@ def train(
 )
 @reading_options
 @user_command
-def predict(model, data, output, ids, secure, na_values, encoding):
+def predict(model, data, output, ids, keep, proba, secure, na_values, encoding):
     """Predict DATA (CSV, TSV or Parquet) with a saved MODEL; write CSV.
 
     MODEL is a file or an MLflow model URI (runs:/RUN_ID/model,
     models:/NAME/VERSION) of the store MLFLOW_TRACKING_URI names.
     """
-    import pandas as pd
-
-    from ..training.trainer import final_trainer
     from ._tables import DataError
 
     if output is not None:
         check_output_path(output)
         check_not_an_input([("--output", output)], [("MODEL", model), ("DATA", data)])
     trainer = load_model(model, secure)
-    table = read(data, na_values, encoding)
-    frame = table.frame
-    if ids:
-        missing = [name for name in ids if name not in frame.columns]
-        if missing:
-            raise DataError(f"{table.source} has no column(s) {missing} (--id).")
-    else:
-        record = getattr(final_trainer(trainer), "training_result_", None)
-        recorded = getattr(record, "id_columns", [])
-        ids = [name for name in recorded if name in frame.columns]
-    X = features_for(trainer, frame, table.source)
-    predictions = pd.DataFrame({"prediction": trainer.predict(X)})
-    if ids:
-        predictions = pd.concat(
-            [frame[list(ids)].reset_index(drop=True), predictions], axis=1
+    if proba and not hasattr(trainer, "predict_proba"):
+        raise DataError(
+            f"--proba needs class probabilities, and {model} has none (it is a "
+            "regressor, or a classifier without predict_proba). Leave out --proba."
         )
+    table = read(data, na_values, encoding)
+    predictions = joinable_predictions(trainer, table, ids=ids, keep=keep, proba=proba)
     if output is None:
         predictions.to_csv(sys.stdout, index=False)
     else:
@@ -400,15 +408,10 @@ def evaluate(model, data, target, secure, na_values, encoding):
 def backends():
     """List the backends, their model types and their optional packages."""
     from rich.console import Console
-    from rich.table import Table
 
     from ..training import registry
 
-    table = Table(title="Training backends")
-    for column in ("backend", "model_type"):
-        table.add_column(column, no_wrap=True)
-    for column in ("trains", "extra", "installed"):
-        table.add_column(column)
+    entries = []
     own_keys = {}
     for name in registry.available_backends():
         backend = registry.get_backend(name)
@@ -418,14 +421,16 @@ def backends():
         for i, (model_type, spec) in enumerate(catalogue.items()):
             extra = (spec.extra if spec is not None else None) or backend.extra
             kinds = spec.problem_types if spec is not None else ("any",)
-            table.add_row(
-                name if i == 0 else "",
-                model_type,
-                "both" if len(kinds) == 2 else kinds[0],
-                extra or "-",
-                ("yes" if _extra_installed(extra) else "no") if extra else "yes",
+            entries.append(
+                (
+                    name if i == 0 else "",
+                    model_type,
+                    "both" if len(kinds) == 2 else kinds[0],
+                    extra or "-",
+                    ("yes" if _extra_installed(extra) else "no") if extra else "yes",
+                )
             )
-        table.add_section()
+    table = backends_table(entries)
     out = Console(highlight=False, soft_wrap=True)
     out.print(table)
     out.print(
@@ -434,7 +439,8 @@ def backends():
         sep="\n",
     )
     for name, keys in own_keys.items():
-        out.print(f"  {name}: {keys}", markup=False)
+        # Wrapped at the commas' spaces, so that no key is cut.
+        out.print(f"  {name}: {keys}", markup=False, soft_wrap=False)
 
 
 @cli.command()

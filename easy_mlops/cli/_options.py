@@ -12,6 +12,8 @@ from pathlib import Path
 
 import click
 
+from ._output import silenced
+
 __all__ = [
     "ModelSource",
     "given_once",
@@ -45,7 +47,8 @@ def user_command(command):
             logger.addHandler(handler)
             logger.setLevel(logging.DEBUG)
         try:
-            return command(*args, **kwargs)
+            with silenced(kwargs.get("quiet", False)):
+                return command(*args, **kwargs)
         except BrokenPipeError:
             # The reader closed the pipe (`easy-mlops predict ... | head`): say
             # nothing, and send what is left to devnull so that the flush at

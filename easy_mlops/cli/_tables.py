@@ -275,10 +275,11 @@ def _drop_row_number_column(table):
     values = frame.iloc[:, 0]
     if values.isna().any() or not values.is_unique:
         return
-    table.frame = frame.iloc[:, 1:]
+    table.frame = frame.set_index(first)
     table.notes.append(
         f"Column {first!r} has no name and a different value in every row: it is "
-        "the index DataFrame.to_csv writes, used as the index, not as a feature."
+        "the index DataFrame.to_csv writes, used as the index, not as a feature "
+        "(predict writes it back beside the predictions)."
     )
 
 

@@ -112,16 +112,20 @@ def check_unique_columns(X):
 
 
 def warn_identifier_columns(X, treatment):
-    """Warn about columns that identify rows: counters, or text unique per row."""
+    """Warn about columns that identify rows: counters, or codes unique per row.
+
+    See :func:`~easy_mlops.training.preprocessing.identifier_columns` for
+    what counts as one; dates and dropped columns are not warned about.
+    """
     treatment = treatment or {}
     for name in identifier_columns(X):
         if treatment.get(name) in ("datetime", "dropped"):
             continue
         warnings.warn(
-            f"Column {name!r} holds a different value in every row (a row number "
-            "or an identifier), which a model cannot learn from and which may leak "
-            "the row order. Drop it from X (CLI: --id or --drop) unless it carries "
-            "meaning.",
+            f"Column {name!r} holds a different value in every row and looks "
+            "like a row number or a code (an identifier), which a model cannot "
+            "learn from and which may leak the row order. Drop it from X (CLI: "
+            "--id or --drop) unless it carries meaning.",
             EasyMLOpsWarning,
             stacklevel=5,
         )

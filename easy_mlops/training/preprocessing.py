@@ -20,6 +20,7 @@ scored on.  What each raw column became is read from the fitted
 
 # License: BSD 3 clause
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,7 +46,7 @@ _KIND_NAMES = {
     "specific": "custom",
 }
 _KIND_REASONS = {
-    "numeric": "numbers (numbers written as text are parsed)",
+    "numeric": "numbers",
     "datetime": "dates or times (parsed from text where needed), split into parts",
     "low_cardinality": "at most {threshold} distinct values: encoded as categories",
     "high_cardinality": "over {threshold} distinct strings: text embedding",
@@ -232,11 +233,24 @@ def duplicate_columns(X):
 
 
 def identifier_columns(X):
-    """Columns that identify rows: a counter, or strings unique to each row.
+    """Columns that identify rows: a counter, or a code unique to each row.
 
-    Such a column carries no information a model can generalise from (or
-    leaks the row order), so the caller warns about it.  Float columns are
-    never flagged: continuous measurements are unique per row too.
+    A counter is a column of distinct whole numbers that, sorted, mostly
+    steps up by one (a row number, possibly with gaps after rows were
+    dropped); a code is a column of distinct strings without spaces, such as
+    ``"A-0042"``.  Such a column carries nothing a model can generalise from
+    (or leaks the row order), so the caller warns about it.  Measurements are
+    spared: floats, and distinct whole numbers with irregular steps (a
+    monthly population count), are not identifiers; nor is free text.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from easy_mlops.training.preprocessing import identifier_columns
+    >>> X = pd.DataFrame({"row": range(30), "code": [f"A-{i}" for i in range(30)],
+    ...                   "population": [1000 + i * i * 37 for i in range(30)]})
+    >>> identifier_columns(X)
+    ['row', 'code']
     """
     import narwhals as nw
 
@@ -252,15 +266,23 @@ def identifier_columns(X):
             continue
         if column.null_count() or column.n_unique() != n_rows:
             continue
+        values = column.to_numpy()
         if dtype.is_integer():
-            # A counter: n distinct whole numbers in a range of n values, or
-            # strictly increasing down the rows (a counter with gaps, after
-            # rows were dropped or sampled).
-            counter = int(column.max()) - int(column.min()) == n_rows - 1
-            if not (counter or column.is_sorted()):
+            steps = np.diff(np.sort(values.astype(np.int64)))
+            if np.mean(steps == 1) < _UNIT_STEP_SHARE:
                 continue
+        elif not all(_CODE.fullmatch(str(value)) for value in values):
+            continue
         found.append(str(name))
     return found
+
+
+#: Share of the steps of a sorted integer column that must be 1 for it to
+#: count as a counter: a row number survives a random drop of a third of the
+#: rows, a measurement rising by irregular amounts does not.
+_UNIT_STEP_SHARE = 0.5
+#: A code: one word of letters, digits and the usual separators.
+_CODE = re.compile(r"[\w.:/#-]{1,64}")
 
 
 def column_treatment(model, feature_names, X=None):
@@ -298,7 +320,7 @@ def column_treatment(model, feature_names, X=None):
             reasons[name] = _why_dropped(X, name)
         else:
             treatment[name] = _KIND_NAMES.get(kind, kind)
-            reasons[name] = _KIND_REASONS.get(kind, kind).format(threshold=threshold)
+            reasons[name] = _reason(kind, X, name).format(threshold=threshold)
     return treatment, reasons
 
 
@@ -308,6 +330,20 @@ def _vectorizer(model):
         return None
     first = steps[0][1]
     return first if hasattr(first, "column_to_kind_") else None
+
+
+def _reason(kind, X, name):
+    """Why skrub gave column ``name`` its kind, in words that fit its dtype."""
+    if kind != "numeric" or X is None:
+        return _KIND_REASONS.get(kind, kind)
+    import narwhals as nw
+
+    dtype = nw.from_native(X, eager_only=True).get_column(name).dtype
+    if dtype == nw.Boolean:
+        return "true or false: encoded as 1 and 0"
+    if dtype in (nw.String, nw.Categorical):
+        return "numbers written as text: parsed as numbers"
+    return _KIND_REASONS[kind]
 
 
 def _why_dropped(X, name):
