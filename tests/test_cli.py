@@ -813,3 +813,26 @@ def test_predict_keeps_the_index_chosen_columns_and_writes_probabilities(workdir
         )
         assert refused.returncode == 2 and refused.stdout == ""
         assert message in refused.stderr
+
+
+def test_an_ensemble_with_a_time_budget_from_the_command_line(workdir):
+    entries = "logistic_regression,random_forest_classifier,ensemble"
+    result = run(
+        workdir,
+        *("train", "labels.csv", "--model-type", entries, "--cv-folds", "2"),
+        *("--time-budget", "600", "-o", "model.easymlops"),
+    )
+    assert result.returncode == 0, result.stderr
+    from easy_mlops import load_model
+
+    trained = load_model(workdir / "model.easymlops")
+    weights = trained.training_result_.ensemble_weights
+    if weights:
+        line = ", ".join(f"{k} {v:.2f}" for k, v in weights.items())
+        assert f"Ensemble weights: {line}." in result.stdout
+        assert trained.training_result_.model_name == "VotingClassifier"
+    assert trained.get_params()["time_budget"] == 600
+    refused = run(workdir, "train", "labels.csv", "--time-budget", "-1")
+    assert refused.returncode == 2
+    assert "'time_budget' parameter of ModelTrainer must be a float in the range " \
+        "(0.0, inf) or None. Got -1.0 instead." in refused.stderr

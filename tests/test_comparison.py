@@ -95,7 +95,9 @@ def test_compare_takes_every_installed_entry_for_the_problem_type(regression_dat
     regressors = [
         name
         for name, spec in SklearnBackend.model_types.items()
-        if "regression" in spec.problem_types and spec.compared
+        if "regression" in spec.problem_types
+        and spec.compared
+        and not spec.portfolio_only
     ]
     assert sorted(names) == sorted(regressors)
     assert "auto" not in names and "linear_regression" not in names
@@ -266,3 +268,15 @@ def test_without_scoring_a_comparison_ranks_by_balanced_accuracy():
     assert means == sorted(means, reverse=True)
     # The baseline, scored the same way, is what a majority guess gets: 1/2.
     np.testing.assert_allclose(result.baseline["cv_scores"], 0.5)
+
+
+def test_compare_with_a_problem_type_builds_only_its_candidates(classification_data):
+    X, y = classification_data
+    trainer = ModelTrainer(
+        {"model_type": "compare", "model_params": {"n_estimators": 5}},
+        problem_type="classification",
+        cv_folds=2,
+    ).fit(X, y)
+    names = {row["model_type"] for row in trainer.training_result_.leaderboard}
+    assert "linear_regression" not in names and "logistic_regression" in names
+    assert hasattr(trainer, "predict_proba")

@@ -246,6 +246,9 @@ def train(
         out.print(columns_table(result))
     if result.leaderboard:
         out.print(leaderboard_table(result))
+    if result.ensemble_weights:
+        weights = ", ".join(f"{k} {v:.2f}" for k, v in result.ensemble_weights.items())
+        out.print(f"Ensemble weights: {weights}.", markup=False)
     skipped = list(result.skipped)
     if result.metrics:
         baseline = result.baseline.get("metrics")

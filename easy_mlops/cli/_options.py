@@ -127,7 +127,8 @@ def override_options(command):
             "--model-type",
             help="Model type of the backend's catalogue; a comma-separated list, "
             "or 'compare' for all, cross-validates each on the same folds and "
-            "keeps the best.",
+            "keeps the best; 'ensemble' (alone: the whole portfolio; in a list: "
+            "the listed ones) keeps their weighted soft-voting ensemble.",
         ),
         click.option(
             "--problem-type",
@@ -143,6 +144,12 @@ def override_options(command):
             type=_InnerThreads(),
             help="Native threads (OpenMP, BLAS) of each fit: a number, or auto "
             "(the cores divided among the parallel fits).  [default: auto]",
+        ),
+        click.option(
+            "--time-budget",
+            type=float,
+            help="Seconds the fit may take: candidates run cheapest first and "
+            "stop when it is spent; a model is always returned.",
         ),
         click.option(
             "--preprocessing",

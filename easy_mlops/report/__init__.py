@@ -27,6 +27,7 @@ FILE_NAMES = (
     "permutation_importance.png",
     "roc_pr_curves.png",
     "leaderboard.png",
+    "ensemble_weights.png",
     "data.html",
     "index.html",
 )

@@ -18,6 +18,7 @@ __all__ = [
     "draw_importance",
     "draw_leaderboard",
     "draw_predictions",
+    "draw_weights",
 ]
 
 #: Above this many points a scatter becomes a hexbin density.
@@ -139,6 +140,16 @@ def draw_leaderboard(Figure, result, save):
         title="Leaderboard",
     )
     save(figure, "leaderboard.png", "Model types compared on the same folds")
+
+
+def draw_weights(Figure, result, save):
+    """An ensemble's members and their weights in the soft vote."""
+    names = list(result.ensemble_weights)[::-1]
+    figure = Figure(figsize=(7, 1 + 0.45 * len(names)))
+    ax = figure.subplots()
+    ax.barh(names, [result.ensemble_weights[n] for n in names], color="tab:purple")
+    ax.set(xlabel="weight in the soft vote", title="Ensemble weights")
+    save(figure, "ensemble_weights.png", "The ensemble's members and their weights")
 
 
 def _legend_below(ax):

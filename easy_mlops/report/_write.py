@@ -259,6 +259,8 @@ def _draw(trainer, result, y_true, y_pred, directory, notes, importance):
             _plots.draw_curves(Figure, holdout.y_true, proba[:, 1], classes[1], save)
     if result.leaderboard:
         _plots.draw_leaderboard(Figure, result, save)
+    if result.ensemble_weights:
+        _plots.draw_weights(Figure, result, save)
     return plots
 
 

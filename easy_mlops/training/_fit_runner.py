@@ -3,7 +3,8 @@
 A *fit job* is a tuple ``(role, X, y, sample_weight, train, test[, backend])``:
 ``role`` is ``"refit"``, ``"holdout"`` or ``"fold"``; ``train`` and ``test``
 index rows of the job's own arrays (None: all rows, no scoring); the optional
-seventh member is the backend that fits it (a candidate of a comparison).
+seventh member is the backend that fits it (a candidate of a comparison),
+whose folds also keep their predictions on the test rows, for an ensemble.
 A job carries its arrays so that the hold-out fit, which trains on the split,
 shares one batch with the folds and the refit.
 
@@ -40,7 +41,10 @@ class FitOutcome:
     """What one fit job gives back: its model or its fold's score, and more.
 
     ``model`` is None for a scored fold (the model is dropped in the worker);
-    ``error`` holds a failed fold's error, whose ``score`` is then NaN.
+    ``error`` holds a failed fold's error, whose ``score`` is then NaN.  A
+    comparison candidate's fold keeps its ``predictions`` on its ``test``
+    rows: class probabilities (columns ``classes``, the fold's labels) when
+    the model has them, else predictions.
     """
 
     role: str
@@ -52,6 +56,9 @@ class FitOutcome:
     fit_seconds_per_row: float = float("nan")
     predict_seconds_per_row: float = float("nan")
     threads: dict = field(default_factory=dict)
+    test: Any = None
+    predictions: Any = None
+    classes: Any = None
 
 
 def run_fits(backend, jobs, problem_type):
@@ -94,6 +101,7 @@ def run_fits(backend, jobs, problem_type):
                 problem_type,
                 task,
                 plan,
+                keep_predictions=len(job) > 6,
             )
             for job, task in zip(jobs, tasks, strict=True)
         )
@@ -132,7 +140,20 @@ def _recorded_warnings():
         yield caught
 
 
-def _fit_job(backend, X, y, sample_weight, role, train, test, problem_type, task, plan):
+def _fit_job(
+    backend,
+    X,
+    y,
+    sample_weight,
+    role,
+    train,
+    test,
+    problem_type,
+    task,
+    plan,
+    *,
+    keep_predictions=False,
+):
     """Fit one model; for a cross-validation fold, score it and drop the model.
 
     Runs in a worker, under ``plan``'s thread limit.  A failing fold is
@@ -154,15 +175,23 @@ def _fit_job(backend, X, y, sample_weight, role, train, test, problem_type, task
                         np.unique(y_fit) if problem_type == "classification" else None
                     )
                     start = time.perf_counter()
+                    X_test, y_test, w_test = _subset(X, y, sample_weight, test)
                     outcome.score = score_fitted(
                         backend,
                         outcome.model,
-                        *_subset(X, y, sample_weight, test),
+                        X_test,
+                        y_test,
+                        w_test,
                         problem_type=problem_type,
                         classes=classes,
                     )
                     seconds = time.perf_counter() - start
                     outcome.predict_seconds_per_row = seconds / len(test)
+                    if keep_predictions:
+                        outcome.test, outcome.classes = test, classes
+                        outcome.predictions = _fold_predictions(
+                            backend, outcome.model, X_test, problem_type
+                        )
         except Exception as exc:
             if role != "fold":
                 raise
@@ -171,6 +200,12 @@ def _fit_job(backend, X, y, sample_weight, role, train, test, problem_type, task
         outcome.model = None  # scored, not sent back from the worker
     outcome.warnings = [(w.category, str(w.message)) for w in caught]
     return outcome
+
+
+def _fold_predictions(backend, model, X, problem_type):
+    if problem_type == "classification" and backend.has_predict_proba(model):
+        return np.asarray(backend.predict_proba(model, X), dtype=float)
+    return np.asarray(backend.predict(model, X))
 
 
 def _subset(X, y, sample_weight, indices):

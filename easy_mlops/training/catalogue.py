@@ -51,8 +51,16 @@ class ModelSpec:
         is, with ``preprocessing="auto"``, is standardised in front of it.
         (Tables that go through skrub are scaled there.)
     compared : bool, default=True
-        Whether ``model_type="compare"`` includes the entry; an entry listed
-        by name is always trained.
+        Whether ``model_type="compare"`` (and ``"ensemble"``) includes the
+        entry; an entry listed by name is always trained.
+    cost : int, default=2
+        Relative cost of a fit, 1 (a linear model) to 4 (a large boosted
+        model): a comparison under a ``time_budget`` runs the cheapest first.
+    portfolio_only : bool, default=False
+        Whether the entry is one more configuration of a family that already
+        has an entry: ``model_type="compare"`` (one configuration per family)
+        leaves it out; ``"ensemble"`` and a comparison under a
+        ``time_budget`` draw from every compared entry, these included.
     """
 
     classifier: str | None = None
@@ -63,6 +71,8 @@ class ModelSpec:
     description: str = ""
     scale: bool = False
     compared: bool = True
+    cost: int = 2
+    portfolio_only: bool = False
 
     @property
     def problem_types(self):

@@ -23,12 +23,21 @@ import numpy as np
 
 from .._suggest import did_you_mean
 from ._fit_runner import run_fits
+from .budget import run_halving
 from .catalogue import check_model_params, takes_any_keyword
+from .ensemble import ENSEMBLE, ENSEMBLE_MEMBERS, select_members
 from .metrics import RANKING_SCORING
 from .result import CrossValidationResult
 from .steps import cv_folds, scoring_name
 
-__all__ = ["COMPARE", "Compared", "Comparison", "check_candidates", "is_comparison"]
+__all__ = [
+    "COMPARE",
+    "Compared",
+    "Comparison",
+    "check_candidates",
+    "is_comparison",
+    "is_ensemble",
+]
 
 #: The ``model_type`` that compares every suitable catalogue entry.
 COMPARE = "compare"
@@ -48,8 +57,16 @@ def ranking_scoring(config, problem_type):
 
 
 def is_comparison(model_type):
-    """Whether ``model_type`` asks for a comparison."""
-    return model_type == COMPARE or isinstance(model_type, (list, tuple))
+    """Whether ``model_type`` asks for a comparison (an ensemble is one too)."""
+    return model_type in (COMPARE, ENSEMBLE) or isinstance(model_type, (list, tuple))
+
+
+def is_ensemble(model_type):
+    """Whether ``model_type`` asks for an ensemble: ``"ensemble"``, alone or
+    in a list of entries."""
+    if isinstance(model_type, (list, tuple)):
+        return ENSEMBLE in model_type
+    return model_type == ENSEMBLE
 
 
 def check_candidates(backend):
@@ -66,11 +83,18 @@ def check_candidates(backend):
     if not catalogue:
         raise ValueError(
             f"Backend {backend.name!r} has no model catalogue, so model_type "
-            f"{model_type!r} cannot compare models. Give one model_type."
+            f"{model_type!r} cannot compare or ensemble models. Give one model_type."
         )
-    if model_type == COMPARE:
+    if model_type in (COMPARE, ENSEMBLE):
         return
     entries = list(model_type)
+    if entries == [ENSEMBLE]:
+        raise ValueError(
+            "model_type lists only 'ensemble'; list the catalogue entries to "
+            "ensemble with it, or give model_type='ensemble' for the whole "
+            f"portfolio. Entries: {', '.join(sorted(catalogue))}."
+        )
+    entries = [e for e in entries if e != ENSEMBLE or entries.count(e) > 1]
     if not entries:
         raise ValueError(
             "model_type is an empty list; give the catalogue entries to compare, "
@@ -100,9 +124,18 @@ def candidate_entries(backend, problem_type=None):
     """
     model_type = backend.config["model_type"]
     catalogue = backend.model_types
-    listed = model_type != COMPARE
+    listed = model_type not in (COMPARE, ENSEMBLE)
+    # "compare" is one configuration per family; the portfolio's further
+    # configurations are for an ensemble, or for a comparison under a budget.
+    portfolio = model_type == ENSEMBLE or backend.config.get("time_budget")
     names = (
-        list(model_type) if listed else [n for n in catalogue if catalogue[n].compared]
+        [n for n in model_type if n != ENSEMBLE]
+        if listed
+        else [
+            n
+            for n, spec in catalogue.items()
+            if spec.compared and (portfolio or not spec.portfolio_only)
+        ]
     )
     entries, skipped = [], {}
     for name in names:
@@ -178,6 +211,9 @@ class Compared:
     threads : dict
         How the candidates' folds used the cores (see
         ``TrainingRunResult.threads``).
+    members : list of (EstimatorBackend, float) or None
+        With an ensemble: its members and their weights (``winner`` is then
+        the comparing backend, ranking by the comparison's score).
     """
 
     winner: Any
@@ -186,6 +222,7 @@ class Compared:
     warnings: list
     folds: list
     threads: dict
+    members: list | None = None
 
 
 class Comparison:
@@ -205,6 +242,14 @@ class Comparison:
         entries, _ = candidate_entries(self.backend, problem_type)
         return [self.backend.for_model_type(entry) for entry in entries]
 
+    def requested_candidates(self):
+        """The candidates for the requested ``problem_type``; all when "auto".
+
+        With a problem type given, "compare" means the entries that do it.
+        """
+        requested = self.backend.config["problem_type"]
+        return self.candidates(None if requested == "auto" else requested)
+
     def check_entries(self):
         """Check the entries (see :func:`check_candidates`)."""
         check_candidates(self.backend)
@@ -213,16 +258,31 @@ class Comparison:
         """Check the entries and ``model_params``, then each candidate's config."""
         check_candidates(self.backend)
         check_shared_params(self.backend)
-        for candidate in self.candidates():
+        for candidate in self.requested_candidates():
             candidate.check_config()
 
-    def run(self, X, y, sample_weight, problem_type):
-        """Score every candidate on the same folds, in one parallel batch.
+    def run(self, X, y, sample_weight, problem_type, budget):
+        """Score every candidate on the same folds.
+
+        Without a budget and without an ensemble, every candidate's folds
+        run in one parallel batch.  Otherwise the candidates run cheapest
+        first by successive halving (:func:`~easy_mlops.training.budget.run_halving`),
+        and an ensemble's weights are chosen on the out-of-fold predictions
+        of the candidates scored on every fold.
+
+        Parameters
+        ----------
+        X, y, sample_weight
+            The validated training data.
+        problem_type : str
+        budget : TimeBudget
+            The run's clock; what is left out for time is recorded on it.
 
         Returns
         -------
         compared : Compared
-            The winner, its folds, the leaderboard and the folds' warnings.
+            The winner (or the ensemble's members), its folds, the
+            leaderboard and the folds' warnings.
         """
         backend = self.backend
         entries, skipped = candidate_entries(backend, problem_type)
@@ -245,19 +305,68 @@ class Comparison:
                 + ". Set cv_folds to 2 or more, or use more rows, or give one "
                 "model_type."
             )
-        jobs = [
-            ("fold", X, y, sample_weight, train, test, candidate)
-            for candidate in candidates
-            for train, test in folds
-        ]
-        outcomes = run_fits(backend, jobs, problem_type)
-        board = _leaderboard(candidates, outcomes, skipped, problem_type)
+        ensembling = is_ensemble(backend.config["model_type"])
+        if ensembling or budget.limited:
+            candidates.sort(key=lambda candidate: candidate.model_spec.cost)
+            outcomes = run_halving(
+                backend,
+                candidates,
+                folds,
+                (X, y, sample_weight),
+                problem_type,
+                budget,
+                min_survivors=ENSEMBLE_MEMBERS if ensembling else 1,
+            )
+        else:
+            jobs = [
+                ("fold", X, y, sample_weight, train, test, candidate)
+                for candidate in candidates
+                for train, test in folds
+            ]
+            outcomes = run_fits(backend, jobs, problem_type)
+        board = _leaderboard(candidates, outcomes, skipped, problem_type, len(folds))
         ranked = [row for row in board if row["error"] is None]
         if not ranked:
             raise ValueError(
                 "Every model_type of the comparison failed: "
                 + "; ".join(f"{row['model_type']}: {row['error']}" for row in board)
             )
+        warnings = [
+            f"{o.role} of {o.model_type}: {c.__name__}: {m}"
+            for o in outcomes
+            for c, m in o.warnings
+        ]
+        named = scoring_name({"scoring": scoring}, problem_type)
+        if ensembling:
+            chosen = select_members(
+                backend,
+                ranked,
+                outcomes,
+                (y, sample_weight, folds),
+                problem_type,
+                scoring,
+            )
+            if chosen.members is not None:
+                board.insert(0, chosen.row)
+                cv = CrossValidationResult(
+                    scores=chosen.row["cv_scores"], scoring=named, note=note
+                )
+                # The ensemble is evaluated as the comparison ranked it.
+                ranked_by = type(backend).configured(
+                    {**backend.config, "scoring": scoring},
+                    preprocessing=backend.preprocessing,
+                    inputs=backend.inputs,
+                )
+                return Compared(
+                    winner=ranked_by,
+                    folds=folds,
+                    cv=cv,
+                    leaderboard=board,
+                    warnings=warnings,
+                    threads=outcomes[0].threads,
+                    members=chosen.members,
+                )
+            warnings.append(chosen.note)
         best = ranked[0]
         cv = CrossValidationResult(
             scores=list(best["cv_scores"]),
@@ -266,7 +375,7 @@ class Comparison:
                 for o in outcomes
                 if o.model_type == best["model_type"] and o.error
             ],
-            scoring=scoring_name({"scoring": scoring}, problem_type),
+            scoring=named,
             note=note,
         )
         return Compared(
@@ -274,11 +383,7 @@ class Comparison:
             folds=folds,
             cv=cv,
             leaderboard=board,
-            warnings=[
-                f"{o.role} of {o.model_type}: {c.__name__}: {m}"
-                for o in outcomes
-                for c, m in o.warnings
-            ],
+            warnings=warnings,
             threads=outcomes[0].threads,
         )
 
@@ -289,14 +394,34 @@ def _estimator_name(candidate, problem_type):
     return type(unwrap(candidate.build_estimator(problem_type))).__name__
 
 
-def _leaderboard(candidates, outcomes, skipped, problem_type):
+def _leaderboard(candidates, outcomes, skipped, problem_type, n_folds):
+    """One row per candidate, ranked ones first, best first.
+
+    A candidate is ranked when it was scored on the most folds any candidate
+    got (all of them, unless the time budget ran out after the first rung):
+    successive halving leaves the others with fewer folds, not comparable.
+    """
+    mine = {
+        c.config["model_type"]: [
+            o
+            for o in outcomes
+            if o.role == "fold" and o.model_type == c.config["model_type"]
+        ]
+        for c in candidates
+    }
+    most = max(len(folds) for folds in mine.values())
     rows = []
     for candidate in candidates:
         name = candidate.config["model_type"]
-        mine = [o for o in outcomes if o.role == "fold" and o.model_type == name]
-        scores = [o.score for o in mine]
+        scores = [o.score for o in mine[name]]
         finite = [s for s in scores if np.isfinite(s)]
-        errors = [o.error for o in mine if o.error]
+        errors = [o.error for o in mine[name] if o.error]
+        if not scores:
+            error = "skipped: not started within the time_budget"
+        elif len(scores) < most:
+            error = f"stopped after {len(scores)} of {n_folds} folds"
+        else:
+            error = None if finite else (errors[0] if errors else "no score")
         rows.append(
             {
                 "model_type": name,
@@ -304,14 +429,19 @@ def _leaderboard(candidates, outcomes, skipped, problem_type):
                 "cv_mean": float(np.mean(finite)) if finite else float("nan"),
                 "cv_std": float(np.std(finite)) if finite else float("nan"),
                 "cv_scores": scores,
-                "fit_seconds_per_row": _mean(o.fit_seconds_per_row for o in mine),
+                "fit_seconds_per_row": _mean(o.fit_seconds_per_row for o in mine[name]),
                 "predict_seconds_per_row": _mean(
-                    o.predict_seconds_per_row for o in mine
+                    o.predict_seconds_per_row for o in mine[name]
                 ),
-                "error": None if finite else (errors[0] if errors else "no score"),
+                "error": error,
             }
         )
-    rows.sort(key=lambda row: -row["cv_mean"] if row["error"] is None else np.inf)
+    rows.sort(
+        key=lambda row: (
+            row["error"] is not None,
+            -row["cv_mean"] if np.isfinite(row["cv_mean"]) else np.inf,
+        )
+    )
     for name, why in skipped.items():
         rows.append(
             {

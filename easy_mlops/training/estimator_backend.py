@@ -120,9 +120,7 @@ class EstimatorBackend(BaseTrainingBackend):
             ) from None
 
     def supported_problem_types(self):
-        if not self.model_types:
-            return PROBLEM_TYPES
-        if self.comparing:
+        if self.comparing:  # a backend without a catalogue is refused here
             Comparison(self).check_entries()
             kinds = {
                 kind
@@ -130,6 +128,8 @@ class EstimatorBackend(BaseTrainingBackend):
                 for kind in candidate.supported_problem_types()
             }
             return tuple(kind for kind in PROBLEM_TYPES if kind in kinds)
+        if not self.model_types:
+            return PROBLEM_TYPES
         return self.model_spec.problem_types
 
     @property
@@ -176,7 +176,7 @@ class EstimatorBackend(BaseTrainingBackend):
     def has_predict_proba(self, model=None):
         if model is None:
             if self.comparing:
-                candidates = Comparison(self).candidates()
+                candidates = Comparison(self).requested_candidates()
                 return all(c.has_predict_proba() for c in candidates)
             model = self.build_estimator("classification")
         return hasattr(model, "predict_proba")
@@ -247,7 +247,9 @@ class EstimatorBackend(BaseTrainingBackend):
         NaN and sparse input are accepted only when every candidate estimator
         accepts them.
         """
-        backends = Comparison(self).candidates() if self.comparing else [self]
+        backends = (
+            Comparison(self).requested_candidates() if self.comparing else [self]
+        )
         tags = [
             get_tags(backend.build_estimator(problem_type)).input_tags
             for backend in backends

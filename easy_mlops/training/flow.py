@@ -17,11 +17,16 @@ points of ``EstimatorBackend``: ``build_estimator`` and
 
 import time
 
+import numpy as np
+from joblib import effective_n_jobs
+
 from ._fit_runner import run_fits
 from ._row_columns import warn_unordered_dates
 from ._splitting import describe_split
 from .baseline import check_quality, score_baseline
+from .budget import TimeBudget
 from .comparison import Comparison
+from .ensemble import voting_model
 from .metrics import summarize_cv
 from .preprocessing import column_treatment
 from .result import HoldoutRecord, TrainingRunResult
@@ -66,10 +71,13 @@ class TrainingFlow:
         """Train, evaluate and refit; return the complete run record."""
         start = time.perf_counter()
         backend = self.backend
+        budget = TimeBudget(backend.config.get("time_budget"))
         problem_type, reason = resolve_problem_type(backend, y)
         classes = check_target(y, problem_type)
         if backend.comparing:
-            compared = Comparison(backend).run(X, y, sample_weight, problem_type)
+            compared = Comparison(backend).run(
+                X, y, sample_weight, problem_type, budget
+            )
             return self.finish(
                 compared.winner,
                 X,
@@ -84,6 +92,8 @@ class TrainingFlow:
                 warnings=compared.warnings,
                 folds=compared.folds,
                 threads=compared.threads,
+                members=compared.members,
+                budget=budget,
             )
         return self.finish(
             backend,
@@ -94,6 +104,7 @@ class TrainingFlow:
             reason=reason,
             classes=classes,
             start=start,
+            budget=budget,
         )
 
     def finish(
@@ -112,14 +123,22 @@ class TrainingFlow:
         warnings=(),
         folds=(),
         threads=None,
+        members=None,
+        budget=None,
     ):
         """The hold-out fit, the folds (unless ``cv`` is given) and the refit
         of ``backend``, evaluated beside the baseline, as one record.
 
         ``cv``, ``leaderboard``, ``warnings``, ``folds`` and ``threads`` come
         from a comparison, whose folds were scored already; the record keeps
-        the threads of the comparison's batch, the larger one.
+        the threads of the comparison's batch, the larger one.  With
+        ``members`` (an ensemble's ``(backend, weight)`` pairs) each member is
+        fitted, and the models are their voting ensemble.  Under a limited
+        ``budget``, folds run in batches while it allows, after the final fits.
         """
+        budget = TimeBudget(None) if budget is None else budget
+        if members is not None:
+            members = _affordable(members, leaderboard, y.shape[0], budget, backend)
         if sample_weight is not None and not backend.accepts_sample_weight(
             problem_type
         ):
@@ -136,19 +155,41 @@ class TrainingFlow:
         # The hold-out fit, the folds and the refit are independent: one batch,
         # the refit (on most rows, so the longest) first so no worker idles
         # waiting for it at the end.
-        jobs = [("refit", X, y, sample_weight, None, None)] if refit else []
+        fitters = [(backend,)] if members is None else [(m,) for m, _ in members]
+        jobs = (
+            [("refit", X, y, sample_weight, None, None, *f) for f in fitters]
+            if refit
+            else []
+        )
         if has_holdout or not refit:
             holdout = (split.X_train, split.y_train, split.sample_weight_train)
-            jobs.append(("holdout", *holdout, None, None))
+            jobs += [("holdout", *holdout, None, None, *f) for f in fitters]
+        if members is None:
+            jobs = [job[:6] for job in jobs]
         run_folds = cv is None and not backend.own_cross_validation
         rows = backend.inputs.rows
         if run_folds:
             folds, cv_note = cv_folds(
                 backend.config, y, problem_type=problem_type, rows=rows
             )
-            jobs += [("fold", X, y, sample_weight, *fold) for fold in folds]
-        outcomes = run_fits(backend, jobs, problem_type)
+        # A comparison's folds (given) were scored already: only the baseline
+        # reads them.
+        fold_jobs = (
+            [("fold", X, y, sample_weight, tr, te) for tr, te in folds]
+            if run_folds
+            else []
+        )
+        outcomes = _run_within(backend, jobs, fold_jobs, problem_type, budget)
         by_role = {o.role: o for o in outcomes if o.role != "fold"}
+        if members is not None:
+            fitted_on = {"refit": (X, y)}
+            if "holdout" in by_role:
+                fitted_on["holdout"] = holdout[:2]
+            by_role = {
+                role: _vote(outcomes, members, role, problem_type, *data)
+                for role, data in fitted_on.items()
+                if role in by_role
+            }
         if run_folds:
             cv = collect_cv(
                 outcomes, cv_note, scoring_name(backend.config, problem_type)
@@ -159,6 +200,8 @@ class TrainingFlow:
                 trained, X, y, sample_weight, problem_type=problem_type
             )
         final = by_role["refit" if refit else "holdout"].model
+        # An ensemble's columns are read from its first member's pipeline.
+        first = getattr(by_role["refit" if refit else "holdout"], "first", final)
 
         metrics, holdout = {}, None
         if has_holdout:
@@ -180,6 +223,7 @@ class TrainingFlow:
         metrics.update(cv.extra_metrics)
         if cv.note:
             skipped.append(cv.note)
+        skipped += budget.skipped
         targets = (split.y_train, split.sample_weight_train)
         targets += (split.y_test, split.sample_weight_test)
         baseline = score_baseline(
@@ -196,7 +240,7 @@ class TrainingFlow:
         inputs = backend.inputs
         treatment, reasons = None, {}
         if backend.preprocessing is not None and inputs.feature_names is not None:
-            treatment, reasons = column_treatment(final, inputs.feature_names, X)
+            treatment, reasons = column_treatment(first, inputs.feature_names, X)
         if rows.kind == "shuffled":
             warn_unordered_dates(treatment)
         return TrainingRunResult(
@@ -242,7 +286,79 @@ class TrainingFlow:
             ),
             holdout=holdout,
             threads=threads or outcomes[0].threads,
+            ensemble_weights=(
+                {m.config["model_type"]: w for m, w in members} if members else {}
+            ),
         )
+
+
+class _Voted:
+    """A voting ensemble built from a role's member fits, and the first member."""
+
+    def __init__(self, model, first):
+        self.model, self.first = model, first
+
+
+def _vote(outcomes, members, role, problem_type, X, y):
+    """The voting ensemble of the members' fits of one role (their job order)."""
+    fitted = [o for o in outcomes if o.role == role]
+    pairs = [(o.model_type, o.model) for o in fitted]
+    weights = [weight for _, weight in members]
+    return _Voted(voting_model(pairs, weights, problem_type, X, y), fitted[0].model)
+
+
+def _run_within(backend, jobs, fold_jobs, problem_type, budget):
+    """Run the final fits and the folds; under a budget, the folds in batches.
+
+    The first batch holds the final fits and enough folds to fill ``n_jobs``
+    workers; each further batch of ``n_jobs`` folds starts only when the
+    budget allows it, judged by the slowest fold so far.
+    """
+    if not budget.limited or not fold_jobs:
+        return run_fits(backend, jobs + fold_jobs, problem_type)
+    n_jobs = effective_n_jobs(backend.config["n_jobs"])
+    first = max(1, n_jobs - len(jobs))
+    outcomes = run_fits(backend, jobs + fold_jobs[:first], problem_type)
+    done = first
+    while done < len(fold_jobs):
+        per_row = [
+            o.fit_seconds_per_row
+            for o in outcomes
+            if o.role == "fold" and np.isfinite(o.fit_seconds_per_row)
+        ]
+        slowest = max(per_row, default=0.0) * max(len(job[4]) for job in fold_jobs)
+        if not budget.allows(slowest):
+            budget.skip(
+                f"cross-validation: folds {done + 1} to {len(fold_jobs)} not run"
+            )
+            break
+        outcomes += run_fits(backend, fold_jobs[done : done + n_jobs], problem_type)
+        done += n_jobs
+    return outcomes
+
+
+def _affordable(members, leaderboard, n_rows, budget, backend):
+    """The members whose final fits the budget allows, heaviest weight first.
+
+    The first member always stays, so that a model is always trained; the
+    weights of those kept are scaled to sum to one.
+    """
+    if not budget.limited:
+        return members
+    from .budget import FINAL_FITS
+
+    seconds = {row["model_type"]: row["fit_seconds_per_row"] for row in leaderboard}
+    n_jobs = effective_n_jobs(backend.config["n_jobs"])
+    ordered = sorted(members, key=lambda member: -member[1])
+    kept, total = [ordered[0]], 0.0
+    for member, weight in ordered[1:]:
+        total += FINAL_FITS * seconds[member.config["model_type"]] * n_rows
+        if budget.allows(total / n_jobs):
+            kept.append((member, weight))
+        else:
+            budget.skip(f"ensemble member {member.config['model_type']}: not refit")
+    scale = sum(weight for _, weight in kept)
+    return [(member, weight / scale) for member, weight in kept]
 
 
 def _n_features(X):

@@ -82,7 +82,14 @@ class TrainingRunResult:
         With model comparison (``model_type`` a list or ``"compare"``): one
         entry per candidate, best first — ``model_type``, ``estimator``,
         ``cv_mean``, ``cv_std``, ``cv_scores``, ``fit_seconds_per_row``,
-        ``predict_seconds_per_row`` and ``error`` (None, or why it failed).
+        ``predict_seconds_per_row`` and ``error`` (None, or why it failed,
+        was skipped, or stopped after fewer folds).  An ensemble's row,
+        ``model_type="ensemble"``, scores the blend of its members'
+        out-of-fold predictions on which its weights were chosen, so it is
+        optimistic; its hold-out metrics are not.
+    ensemble_weights : dict of str to float, default={}
+        With ``model_type="ensemble"``: each member's weight in the voting
+        ensemble (summing to 1); empty for a single model.
     holdout : HoldoutRecord or None, default=None
         The hold-out's targets, predictions and probabilities, so that a
         report draws from them without another fit; not saved with the model.
@@ -143,6 +150,7 @@ class TrainingRunResult:
     leaderboard: list = field(default_factory=list)
     baseline: dict = field(default_factory=dict)
     split: dict = field(default_factory=dict)
+    ensemble_weights: dict = field(default_factory=dict)
     holdout: Any = None
 
     def to_dict(self):

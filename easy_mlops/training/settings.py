@@ -45,6 +45,7 @@ DEFAULTS = {
     "group_column": None,
     "time_column": None,
     "time_gap": 0,
+    "time_budget": None,
 }
 
 #: The keys shared by every backend, in signature order.
@@ -93,6 +94,7 @@ CONSTRAINTS = {
     "group_column": [str, None],
     "time_column": [str, None],
     "time_gap": [_NumberInterval(Integral, 0, None, closed="left")],
+    "time_budget": [_NumberInterval(Real, 0, None, closed="neither"), None],
 }
 
 

@@ -71,7 +71,10 @@ class ModelTrainer(
         Entry of the backend's model catalogue; ``"auto"`` by default.  A
         list of entries, or ``"compare"`` for all that do the problem type,
         cross-validates each on the same folds and keeps the best
-        (``training_result_.leaderboard``).
+        (``training_result_.leaderboard``).  ``"ensemble"`` (alone: every
+        entry of the portfolio; in a list: the listed entries) ensembles
+        them by Caruana's greedy selection into a scikit-learn voting
+        ensemble (see :mod:`easy_mlops.training.ensemble`).
     problem_type : {"auto", "classification", "regression"}, default=None
         ``"auto"`` by default: detected from the target (see
         :func:`~easy_mlops.training.problem_type.infer_problem_type`).
@@ -111,6 +114,13 @@ class ModelTrainer(
         (as ``groups``), or ordering the rows in time; see the user guide.
     time_gap : int >= 0, default=None
         Rows left out between training and test rows in time order (0).
+    time_budget : float > 0, default=None
+        Seconds the fit may take; None (the default) for no limit.  A
+        comparison then runs its candidates cheapest first, by successive
+        halving over the folds, and stops adding candidates when the budget
+        is spent; a single model stops adding folds.  The final fit always
+        runs, so a model is always returned; what was left out is in
+        ``training_result_.skipped``.  See :mod:`easy_mlops.training.budget`.
     model_params : dict, default=None
         Constructor parameters of the estimator, merged over the config's
         ``model_params`` (these win).  Each is also a parameter of its own,
@@ -191,6 +201,7 @@ class ModelTrainer(
         group_column=None,
         time_column=None,
         time_gap=None,
+        time_budget=None,
         model_params=None,
     ):
         self.config = config
@@ -207,6 +218,7 @@ class ModelTrainer(
         self.group_column = group_column
         self.time_column = time_column
         self.time_gap = time_gap
+        self.time_budget = time_budget
         self.model_params = model_params
 
     # -- configuration -------------------------------------------------------

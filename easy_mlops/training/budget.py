@@ -1,0 +1,230 @@
+"""The time budget: a clock, and the rungs of successive halving over folds.
+
+With ``time_budget`` (seconds) set, a run starts fits only while the budget
+allows and always ends with a model: the first candidate's fold and the final
+fit run whatever the clock says.  A comparison runs its candidates cheapest
+first and by successive halving over the cross-validation folds
+(:func:`halving_schedule`): every candidate is scored on the first fold, the
+best third go on to more folds, and so on, so the time goes to the promising
+ones.  What the budget left out is recorded in ``training_result_.skipped``.
+"""
+
+# License: BSD 3 clause
+
+import math
+import time
+
+import numpy as np
+from joblib import effective_n_jobs
+
+from ._fit_runner import run_fits
+
+__all__ = ["HALVING_FACTOR", "TimeBudget", "halving_schedule", "run_halving"]
+
+#: A final fit on all rows and a hold-out fit on most of them cost about this
+#: many fold fits: what a comparison keeps back for them under a budget.
+FINAL_FITS = 2.25
+
+#: Each rung keeps a third of the candidates and gives them three times the
+#: folds, as scikit-learn's ``HalvingGridSearchCV`` does by default.
+HALVING_FACTOR = 3
+
+
+def halving_schedule(n_candidates, n_folds, *, factor=HALVING_FACTOR, min_survivors=2):
+    """The rungs of successive halving over cross-validation folds.
+
+    Parameters
+    ----------
+    n_candidates : int
+        Candidates in the first rung.
+    n_folds : int
+        Folds of the cross-validation, at least 1.
+    factor : int, default=3
+        Each rung keeps ``1 / factor`` of the candidates (rounded up) and
+        gives them ``factor`` times the folds of the rung before, up to all.
+    min_survivors : int, default=2
+        No rung keeps fewer candidates than this (or than there are).
+
+    Returns
+    -------
+    rungs : list of (int, int)
+        ``(candidates, folds)`` of each rung: how many candidates it scores,
+        best first by the rung before, and on how many folds from the first
+        (cumulative).  The last rung has every fold.
+
+    Examples
+    --------
+    >>> from easy_mlops.training.budget import halving_schedule
+    >>> halving_schedule(12, 5)
+    [(12, 1), (4, 3), (2, 5)]
+    >>> halving_schedule(3, 5, min_survivors=3)
+    [(3, 1), (3, 3), (3, 5)]
+    """
+    if n_candidates < 1 or n_folds < 1 or factor < 2:
+        raise ValueError(
+            "halving_schedule needs n_candidates >= 1, n_folds >= 1 and factor >= 2. "
+            f"Got {n_candidates}, {n_folds} and {factor}."
+        )
+    floor = min(min_survivors, n_candidates)
+    rungs, kept, folds = [], n_candidates, 1
+    while True:
+        rungs.append((kept, folds))
+        if folds == n_folds:
+            return rungs
+        kept = max(floor, math.ceil(kept / factor))
+        folds = min(n_folds, folds * factor)
+
+
+class TimeBudget:
+    """A wall-clock budget in seconds, started when it is made.
+
+    Parameters
+    ----------
+    seconds : float or None
+        The budget; None for no limit (every question answers "yes").
+
+    Attributes
+    ----------
+    seconds : float or None
+        The budget.
+    skipped : list of str
+        What was left out for time, one sentence each.
+
+    Examples
+    --------
+    >>> from easy_mlops.training.budget import TimeBudget
+    >>> budget = TimeBudget(60)
+    >>> budget.allows(10), budget.allows(100)
+    (True, False)
+    >>> TimeBudget(None).allows(1e9)
+    True
+    """
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.skipped = []
+        self._start = time.perf_counter()
+
+    @property
+    def limited(self):
+        """Whether there is a budget at all."""
+        return self.seconds is not None
+
+    def spent(self):
+        """Seconds since the budget started."""
+        return time.perf_counter() - self._start
+
+    def remaining(self):
+        """Seconds left (negative once overrun); infinite without a budget."""
+        return math.inf if self.seconds is None else self.seconds - self.spent()
+
+    def allows(self, estimate):
+        """Whether work estimated at ``estimate`` seconds fits in what is left."""
+        return estimate <= self.remaining()
+
+    def skip(self, what):
+        """Record that ``what`` was left out for time."""
+        self.skipped.append(
+            f"{what}: time_budget of {self.seconds:g} s "
+            f"({self.spent():.1f} s spent)"
+        )
+
+
+def run_halving(backend, candidates, folds, data, problem_type, budget, *, min_survivors):
+    """Score candidates by successive halving over ``folds``, within ``budget``.
+
+    The candidates come cheapest first.  Each rung of
+    :func:`halving_schedule` scores the candidates kept, best first by their
+    mean score so far, on its folds, in parallel batches of at least
+    ``n_jobs`` fits; before each batch the budget must allow its estimated
+    time plus the final fits, except for the very first batch, so that some
+    model is always trained.  A candidate left out records why in
+    ``budget.skipped``.
+
+    Parameters
+    ----------
+    backend : EstimatorBackend
+        The comparing backend (its ``n_jobs`` and ``test_size``).
+    candidates : list of EstimatorBackend
+        One per entry, cheapest first.
+    folds : list of (train, test) index arrays
+    data : tuple
+        ``(X, y, sample_weight)``.
+    problem_type : str
+    budget : TimeBudget
+    min_survivors : int
+        Candidates kept to the last rung (the members an ensemble may have).
+
+    Returns
+    -------
+    outcomes : list of FitOutcome
+        The fold outcomes of every candidate, in the order they ran.
+    """
+    X, y, sample_weight = data
+    n_jobs = effective_n_jobs(backend.config["n_jobs"])
+    outcomes, alive, done = [], list(candidates), 0
+    rungs = halving_schedule(len(candidates), len(folds), min_survivors=min_survivors)
+    for kept, upto in rungs:
+        if done:
+            alive = sorted(alive, key=lambda c: -_mean_score(c, outcomes))[:kept]
+        pending = list(alive)
+        while pending:
+            chunk = [pending.pop(0)]
+            while pending and len(chunk) * (upto - done) < n_jobs:
+                chunk.append(pending.pop(0))
+            seconds = _fold_seconds(backend, chunk, outcomes, folds) * (upto - done) / n_jobs
+            reserve = FINAL_FITS * _fold_seconds(
+                backend,
+                sorted(alive, key=lambda c: -_mean_score(c, outcomes))[:min_survivors],
+                outcomes,
+                folds,
+            )
+            if outcomes and not budget.allows(seconds + reserve / n_jobs):
+                for candidate in (*chunk, *pending):
+                    budget.skip(
+                        f"{candidate.config['model_type']}: folds {done + 1} to "
+                        f"{upto} not run"
+                    )
+                alive = [c for c in alive if c not in chunk and c not in pending]
+                break
+            jobs = [
+                ("fold", X, y, sample_weight, train, test, candidate)
+                for candidate in chunk
+                for train, test in folds[done:upto]
+            ]
+            outcomes += run_fits(backend, jobs, problem_type)
+        done = upto
+    return outcomes
+
+
+def _mine(candidate, outcomes):
+    name = candidate.config["model_type"]
+    return [o for o in outcomes if o.role == "fold" and o.model_type == name]
+
+
+def _mean_score(candidate, outcomes):
+    scores = [o.score for o in _mine(candidate, outcomes) if np.isfinite(o.score)]
+    return float(np.mean(scores)) if scores else -np.inf
+
+
+def _fold_seconds(backend, candidates, outcomes, folds):
+    """Estimated seconds of one fold of each candidate, summed.
+
+    A candidate that ran has its own time; one that has not is estimated by
+    its catalogue ``cost`` times the seconds per unit of cost seen so far.
+    """
+    n_train = len(folds[0][0])
+    seen = {}
+    for outcome in outcomes:
+        if np.isfinite(outcome.fit_seconds_per_row):
+            seen.setdefault(outcome.model_type, []).append(
+                outcome.fit_seconds_per_row * n_train
+            )
+    cost = {name: spec.cost for name, spec in backend.model_types.items()}
+    unit = np.mean([np.mean(t) / cost[name] for name, t in seen.items()] or [0.0])
+    return float(
+        sum(
+            np.mean(seen[name]) if name in seen else unit * cost[name]
+            for name in (c.config["model_type"] for c in candidates)
+        )
+    )

@@ -1,0 +1,389 @@
+"""Ensemble selection over a comparison's out-of-fold predictions.
+
+``model_type="ensemble"`` (alone, or in a list of catalogue entries) runs a
+comparison, keeps every candidate's out-of-fold predictions (class
+probabilities for classifiers), and chooses weights by greedy forward
+selection with replacement on them (Caruana, Niculescu-Mizil, Crew and
+Ksikes, "Ensemble selection from libraries of models", ICML 2004).  The
+final model is scikit-learn's ``VotingClassifier(voting="soft")`` or
+``VotingRegressor`` over the chosen candidates, each refit on all rows, with
+those weights.
+
+This module holds the pieces that need no backend: the selection itself
+(:func:`greedy_selection`), the blend of out-of-fold predictions it scores
+(:func:`blend`), the fold-averaged score of a blend (:func:`oof_score`) and
+the voting model over fitted members (:func:`voting_model`).
+"""
+
+# License: BSD 3 clause
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = [
+    "ENSEMBLE",
+    "ENSEMBLE_MEMBERS",
+    "N_ITERATIONS",
+    "Chosen",
+    "blend",
+    "greedy_selection",
+    "oof_score",
+    "select_members",
+    "voting_model",
+]
+
+#: The ``model_type`` (alone or in a list) that ensembles the candidates.
+ENSEMBLE = "ensemble"
+
+#: Candidates an ensemble's successive halving keeps to the last rung, so
+#: scored on every fold: the most members the ensemble may have.
+ENSEMBLE_MEMBERS = 4
+
+#: Rounds of greedy selection: the number of picks, with replacement, that the
+#: weights count.  auto-sklearn's ensemble selection also defaults to 50.
+N_ITERATIONS = 50
+
+
+def blend(predictions, weights):
+    """The weighted average of candidates' predictions.
+
+    Parameters
+    ----------
+    predictions : ndarray of shape (n_candidates, n_samples) or \
+            (n_candidates, n_samples, n_classes)
+        Each candidate's predictions: values, or class probabilities.
+    weights : array-like of shape (n_candidates,)
+        Non-negative weights, not all zero.
+
+    Returns
+    -------
+    blended : ndarray of shape (n_samples,) or (n_samples, n_classes)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from easy_mlops.training.ensemble import blend
+    >>> blend(np.array([[0.0, 1.0], [1.0, 1.0]]), [3, 1])
+    array([0.25, 1.  ])
+    """
+    return np.average(np.asarray(predictions, dtype=float), axis=0, weights=weights)
+
+
+def greedy_selection(predictions, score, *, n_iterations=N_ITERATIONS):
+    """Weights by greedy forward selection with replacement (Caruana et al.).
+
+    Starting from an empty ensemble, each round adds the candidate (possibly
+    one already in it) whose addition gives the blend with the best
+    ``score``; a candidate's weight is how often it was added.  Of the
+    ``n_iterations`` ensembles built on the way, the one with the best score
+    is returned, the earliest among equals: so the result never scores below
+    the best single candidate, which is the first round's pick.  Ties within
+    a round go to the candidate listed first (list the candidates best
+    first).
+
+    Parameters
+    ----------
+    predictions : ndarray of shape (n_candidates, n_samples) or \
+            (n_candidates, n_samples, n_classes)
+        Each candidate's out-of-fold predictions: values, or probabilities.
+    score : callable
+        ``score(blended) -> float``, greater is better, for a blend shaped as
+        one candidate's predictions.
+    n_iterations : int, default=50
+        Rounds of selection.
+
+    Returns
+    -------
+    weights : ndarray of int of shape (n_candidates,)
+        How many times each candidate was picked; zero for the left out.
+    best_score : float
+        The score of the returned ensemble.
+
+    Examples
+    --------
+    Two candidates that err in opposite directions: together they are exact.
+
+    >>> import numpy as np
+    >>> from easy_mlops.training.ensemble import greedy_selection
+    >>> y = np.array([1.0, 2.0, 3.0])
+    >>> predictions = np.array([y + 1, y - 1, y + 2])
+    >>> weights, best = greedy_selection(predictions, lambda p: -np.abs(p - y).sum())
+    >>> weights.tolist(), bool(best == 0)
+    ([1, 1, 0], True)
+    """
+    predictions = np.asarray(predictions, dtype=float)
+    if n_iterations < 1:
+        raise ValueError(f"n_iterations must be at least 1. Got {n_iterations}.")
+    counts = np.zeros(predictions.shape[0], dtype=int)
+    total = np.zeros(predictions.shape[1:])
+    best_counts, best_score = counts, -np.inf
+    for size in range(1, n_iterations + 1):
+        # The blend with candidate i added is (total + predictions[i]) / size.
+        scores = [score((total + p) / size) for p in predictions]
+        pick = int(np.argmax(scores))
+        counts = counts.copy()
+        counts[pick] += 1
+        total = total + predictions[pick]
+        if scores[pick] > best_score:
+            best_counts, best_score = counts, float(scores[pick])
+    return best_counts, best_score
+
+
+def oof_score(score_fold, y, folds, blended):
+    """The mean over folds of a blend's score, as the leaderboard's ``cv_mean``.
+
+    Parameters
+    ----------
+    score_fold : callable
+        ``score_fold(y_test, blended_test, test) -> float`` for one fold's rows
+        (``test`` their indices, for sample weights).
+    y : ndarray of shape (n_samples,)
+    folds : list of (train, test) index arrays
+        Every row is in exactly one ``test``.
+    blended : ndarray of shape (n_samples,) or (n_samples, n_classes)
+
+    Returns
+    -------
+    score : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from easy_mlops.training.ensemble import oof_score
+    >>> y = np.array([0.0, 1.0, 2.0, 3.0])
+    >>> folds = [(np.array([2, 3]), np.array([0, 1])), (np.array([0, 1]), np.array([2, 3]))]
+    >>> oof_score(lambda t, p, rows: -abs(t - p).max(), y, folds, y + [0, 1, 0, 3])
+    -2.0
+    """
+    return float(np.mean([score_fold(y[test], blended[test], test) for _, test in folds]))
+
+
+def voting_model(members, weights, problem_type, X, y):
+    """scikit-learn's voting ensemble over fitted members, with weights.
+
+    Each member is wrapped in :class:`sklearn.frozen.FrozenEstimator`, so the
+    voting ensemble's ``fit`` only records the classes and keeps the members
+    as they were fitted (each with its own preprocessing and sample weights).
+
+    Parameters
+    ----------
+    members : list of (str, estimator)
+        Names and fitted models, with ``predict_proba`` for classification.
+    weights : list of float
+        One positive weight per member.
+    problem_type : {"classification", "regression"}
+    X, y
+        The rows the members were fitted on (the voting classifier learns the
+        class labels from ``y``).
+
+    Returns
+    -------
+    model : VotingClassifier or VotingRegressor
+        Fitted; a classifier votes with probabilities (``voting="soft"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from easy_mlops.training.ensemble import voting_model
+    >>> X, y = load_iris(return_X_y=True)
+    >>> members = [("linear", LogisticRegression(max_iter=500).fit(X, y)),
+    ...            ("tree", DecisionTreeClassifier(max_depth=2).fit(X, y))]
+    >>> model = voting_model(members, [3, 1], "classification", X, y)
+    >>> expected = (3 * members[0][1].predict_proba(X) + members[1][1].predict_proba(X)) / 4
+    >>> bool(np.allclose(model.predict_proba(X), expected))
+    True
+    """
+    from sklearn.ensemble import VotingClassifier, VotingRegressor
+    from sklearn.frozen import FrozenEstimator
+
+    estimators = [(name, FrozenEstimator(model)) for name, model in members]
+    if problem_type == "classification":
+        model = VotingClassifier(estimators, voting="soft", weights=list(weights))
+    else:
+        model = VotingRegressor(estimators, weights=list(weights))
+    return model.fit(X, y)
+
+
+def out_of_fold(outcomes, folds, n_rows, classes):
+    """A candidate's out-of-fold predictions, assembled from its fold outcomes.
+
+    Parameters
+    ----------
+    outcomes : list of FitOutcome
+        The candidate's scored folds, each with ``test`` and ``predictions``.
+    folds : list of (train, test) index arrays
+    n_rows : int
+    classes : ndarray or None
+        All class labels, for classification: probability columns are placed
+        by label, a label a fold did not see getting 0.
+
+    Returns
+    -------
+    predictions : ndarray of shape (n_rows,) or (n_rows, n_classes), or None
+        None when a fold is missing or failed, or when a classifier has no
+        probabilities (it cannot vote softly).
+    """
+    done = [o for o in outcomes if o.error is None and o.predictions is not None]
+    if len(done) != len(folds):
+        return None
+    if classes is None:
+        predictions = np.empty(n_rows)
+    else:
+        predictions = np.zeros((n_rows, len(classes)))
+    for outcome in done:
+        if classes is None:
+            predictions[outcome.test] = outcome.predictions
+        elif outcome.predictions.ndim != 2:
+            return None
+        else:
+            columns = np.searchsorted(classes, outcome.classes)
+            predictions[np.ix_(outcome.test, columns)] = outcome.predictions
+    return predictions
+
+
+def fold_scorer(scoring, problem_type, classes, sample_weight):
+    """``score_fold(y_test, blended_test, rows)`` with the run's ``scoring``.
+
+    With ``scoring=None``: accuracy of the most probable class, or R².  A
+    scorer name or callable is called with a stand-in estimator that answers
+    with the blended outputs, so any scikit-learn scorer works.
+    """
+    from .metrics import default_score
+
+    def score_fold(y_test, blended, rows):
+        weights = None if sample_weight is None else sample_weight[rows]
+        if scoring is None:
+            pred = blended if classes is None else classes[blended.argmax(axis=1)]
+            return default_score(problem_type, y_test, pred, weights)
+        from sklearn.metrics import get_scorer
+
+        scorer = get_scorer(scoring) if isinstance(scoring, str) else scoring
+        kwargs = {} if weights is None else {"sample_weight": weights}
+        stand_in = _Outputs(blended, classes)
+        return float(scorer(stand_in, np.arange(len(y_test))[:, None], y_test, **kwargs))
+
+    return score_fold
+
+
+class _Outputs:
+    """Answers a scorer with fixed outputs, for the rows it is given by index."""
+
+    def __init__(self, outputs, classes):
+        self.outputs, self.classes_ = outputs, classes
+
+    def __sklearn_tags__(self):
+        from sklearn.utils import Tags, TargetTags
+
+        kind = "regressor" if self.classes_ is None else "classifier"
+        return Tags(estimator_type=kind, target_tags=TargetTags(required=True))
+
+    def predict(self, X):
+        out = self.outputs[np.asarray(X)[:, 0]]
+        return out if self.classes_ is None else self.classes_[out.argmax(axis=1)]
+
+    def predict_proba(self, X):
+        if self.classes_ is None:
+            raise AttributeError("a regressor has no predict_proba")
+        return self.outputs[np.asarray(X)[:, 0]]
+
+
+@dataclass
+class Chosen:
+    """The outcome of ensemble selection over a comparison.
+
+    Attributes
+    ----------
+    members : list of (EstimatorBackend, float) or None
+        The members and their weights (summing to 1); None when fewer than
+        two candidates could be, or were, chosen: the best single model is
+        kept then, and ``note`` says why.
+    row : dict or None
+        The ensemble's leaderboard row (its folds' scores of the blended
+        out-of-fold predictions, on which the weights were chosen).
+    weights : dict of str to float
+        ``model_type`` -> weight, for the run record.
+    note : str
+    """
+
+    members: list | None
+    row: dict | None = None
+    weights: dict | None = None
+    note: str = ""
+
+
+def select_members(backend, ranked, outcomes, data, problem_type, scoring):
+    """Choose an ensemble's members and weights among a comparison's candidates.
+
+    Parameters
+    ----------
+    backend : EstimatorBackend
+        The comparing backend (its ``for_model_type``).
+    ranked : list of dict
+        The ranked leaderboard rows, best first.
+    outcomes : list of FitOutcome
+        The candidates' folds, with their predictions.
+    data : tuple
+        ``(y, sample_weight, folds)``.
+    problem_type : str
+    scoring : str, callable or None
+        What the comparison ranks by; the selection maximises it.
+
+    Returns
+    -------
+    chosen : Chosen
+    """
+    y, sample_weight, folds = data
+    classes = np.unique(y) if problem_type == "classification" else None
+    usable, predictions = [], []
+    for row in ranked:
+        name = row["model_type"]
+        mine = [o for o in outcomes if o.role == "fold" and o.model_type == name]
+        oof = out_of_fold(mine, folds, y.shape[0], classes)
+        if oof is not None:
+            usable.append(row)
+            predictions.append(oof)
+    kind = "probabilities" if classes is not None else "predictions"
+    if len(usable) < 2:
+        return Chosen(
+            None,
+            note=f"ensemble: fewer than two candidates have out-of-fold {kind} on "
+            f"every fold ({', '.join(r['model_type'] for r in usable) or 'none'}); "
+            "the best single model is kept.",
+        )
+    score_fold = fold_scorer(scoring, problem_type, classes, sample_weight)
+    counts, _ = greedy_selection(
+        np.asarray(predictions), lambda b: oof_score(score_fold, y, folds, b)
+    )
+    if (counts > 0).sum() < 2:
+        return Chosen(
+            None,
+            note="ensemble: greedy selection found no blend better than "
+            f"{usable[int(counts.argmax())]['model_type']} alone; it is kept.",
+        )
+    weights = counts / counts.sum()
+    blended = blend(np.asarray(predictions), weights)
+    scores = [score_fold(y[test], blended[test], test) for _, test in folds]
+    picked = [(row, float(w)) for row, w in zip(usable, weights, strict=True) if w > 0]
+    row = {
+        "model_type": ENSEMBLE,
+        "estimator": "VotingClassifier" if classes is not None else "VotingRegressor",
+        "cv_mean": float(np.mean(scores)),
+        "cv_std": float(np.std(scores)),
+        "cv_scores": scores,
+        "fit_seconds_per_row": float(sum(r["fit_seconds_per_row"] for r, _ in picked)),
+        "predict_seconds_per_row": float(
+            sum(r["predict_seconds_per_row"] for r, _ in picked)
+        ),
+        "error": None,
+    }
+    return Chosen(
+        members=[
+            (backend.for_model_type(r["model_type"], scoring), w) for r, w in picked
+        ],
+        row=row,
+        weights={r["model_type"]: w for r, w in picked},
+    )

@@ -1,0 +1,368 @@
+"""Ensemble selection: the greedy weights, the blend, the voting model."""
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification, make_friedman1
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, log_loss, r2_score
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+from easy_mlops.training.ensemble import (
+    blend,
+    greedy_selection,
+    oof_score,
+    voting_model,
+)
+
+
+def selection_by_hand(predictions, score, n_iterations):
+    """Caruana's loop written plainly: a list of picks, each blend recomputed."""
+    picks, history = [], []
+    for _ in range(n_iterations):
+        trials = []
+        for candidate in range(len(predictions)):
+            members = [predictions[i] for i in picks + [candidate]]
+            trials.append(score(sum(members) / len(members)))
+        best = max(range(len(trials)), key=lambda i: (trials[i], -i))
+        picks.append(best)
+        history.append((trials[best], list(picks)))
+    top = max(score for score, _ in history)
+    chosen = next(picks for score, picks in history if score == top)
+    return np.bincount(chosen, minlength=len(predictions)), top
+
+
+@pytest.fixture(scope="module")
+def classification_oof():
+    X, y = make_classification(
+        n_samples=160, n_features=6, n_informative=3, n_classes=3, random_state=3
+    )
+    folds = list(StratifiedKFold(4, shuffle=True, random_state=0).split(X, y))
+    models = [
+        LogisticRegression(max_iter=500),
+        RandomForestClassifier(n_estimators=15, random_state=0),
+        GaussianNB(),
+        KNeighborsClassifier(7),
+        DecisionTreeClassifier(max_depth=3, random_state=0),
+    ]
+    predictions = np.array(
+        [cross_val_predict(m, X, y, cv=folds, method="predict_proba") for m in models]
+    )
+    return X, y, folds, predictions
+
+
+@pytest.fixture(scope="module")
+def regression_oof():
+    X, y = make_friedman1(n_samples=150, noise=1.0, random_state=4)
+    folds = list(KFold(3, shuffle=True, random_state=0).split(X))
+    models = [
+        LinearRegression(),
+        RandomForestRegressor(n_estimators=15, random_state=0),
+        KNeighborsRegressor(5),
+        DecisionTreeRegressor(max_depth=3, random_state=0),
+    ]
+    predictions = np.array([cross_val_predict(m, X, y, cv=folds) for m in models])
+    return X, y, folds, predictions
+
+
+def fold_mean(metric, y, folds, transform=lambda p: p):
+    return lambda p: oof_score(
+        lambda t, q, rows: metric(t, transform(q)), y, folds, p
+    )
+
+
+@pytest.mark.parametrize("n_iterations", [1, 7, 50])
+def test_classification_weights_equal_an_independent_selection(
+    classification_oof, n_iterations
+):
+    _, y, folds, predictions = classification_oof
+    score = fold_mean(lambda t, p: -log_loss(t, p, labels=[0, 1, 2]), y, folds)
+    weights, best = greedy_selection(predictions, score, n_iterations=n_iterations)
+    expected, expected_best = selection_by_hand(predictions, score, n_iterations)
+    np.testing.assert_array_equal(weights, expected)
+    assert best == pytest.approx(expected_best)
+    assert best == pytest.approx(score(blend(predictions, weights)))
+
+
+def test_regression_weights_equal_an_independent_selection(regression_oof):
+    _, y, folds, predictions = regression_oof
+    score = fold_mean(r2_score, y, folds)
+    weights, best = greedy_selection(predictions, score, n_iterations=30)
+    expected, _ = selection_by_hand(predictions, score, 30)
+    np.testing.assert_array_equal(weights, expected)
+    assert (weights > 0).sum() >= 2  # a real blend, not one model
+
+
+@pytest.mark.parametrize(
+    "metric",
+    [
+        lambda t, p: accuracy_score(t, p.argmax(axis=1)),
+        lambda t, p: -log_loss(t, p, labels=[0, 1, 2]),
+    ],
+    ids=["accuracy", "log_loss"],
+)
+def test_the_ensemble_never_scores_below_its_best_member(classification_oof, metric):
+    _, y, folds, predictions = classification_oof
+    score = fold_mean(metric, y, folds)
+    weights, best = greedy_selection(predictions, score)
+    members = [score(p) for p in predictions]
+    assert best >= max(members)
+    assert score(blend(predictions, weights)) == pytest.approx(best)
+
+
+def test_a_single_best_candidate_gets_all_the_weight():
+    y = np.array([0.0, 1.0, 2.0, 3.0])
+    predictions = np.array([y, y + 5, y - 5])
+    weights, best = greedy_selection(predictions, lambda p: -np.abs(p - y).sum())
+    assert weights.tolist() == [1, 0, 0]
+    assert best == 0
+
+
+def test_ties_go_to_the_candidate_listed_first():
+    predictions = np.array([[1.0, 1.0], [1.0, 1.0]])
+    weights, _ = greedy_selection(predictions, lambda p: 0.0, n_iterations=5)
+    assert weights.tolist() == [1, 0]
+
+
+def test_n_iterations_must_be_positive():
+    with pytest.raises(ValueError, match="n_iterations must be at least 1. Got 0"):
+        greedy_selection(np.zeros((2, 3)), lambda p: 0.0, n_iterations=0)
+
+
+def test_voting_classifier_probabilities_are_the_weighted_average(classification_oof):
+    X, y, _, _ = classification_oof
+    names = np.array(["a", "b", "c"])
+    labels = names[y]
+    members = [
+        ("linear", LogisticRegression(max_iter=500).fit(X, labels)),
+        ("forest", RandomForestClassifier(n_estimators=5, random_state=0).fit(X, labels)),
+    ]
+    model = voting_model(members, [2, 5], "classification", X, labels)
+    probas = np.array([m.predict_proba(X) for _, m in members])
+    expected = (2 * probas[0] + 5 * probas[1]) / 7
+    np.testing.assert_allclose(model.predict_proba(X), expected)
+    np.testing.assert_array_equal(model.predict(X), names[expected.argmax(axis=1)])
+    assert type(model).__name__ == "VotingClassifier" and model.voting == "soft"
+    np.testing.assert_array_equal(model.classes_, ["a", "b", "c"])
+
+
+def test_voting_regressor_predicts_the_weighted_average(regression_oof):
+    X, y, _, _ = regression_oof
+    members = [
+        ("linear", LinearRegression().fit(X, y)),
+        ("tree", DecisionTreeRegressor(max_depth=3).fit(X, y)),
+    ]
+    model = voting_model(members, [1, 3], "regression", X, y)
+    expected = (members[0][1].predict(X) + 3 * members[1][1].predict(X)) / 4
+    np.testing.assert_allclose(model.predict(X), expected)
+
+
+# -- through ModelTrainer ------------------------------------------------------
+
+LISTED = ["logistic_regression", "random_forest_classifier", "extra_trees", "ensemble"]
+TREES = {"n_estimators": 10}
+
+
+def member_estimators():
+    from sklearn.ensemble import ExtraTreesClassifier
+
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    # A regularised linear model gets standardised input (ModelSpec.scale).
+    return {
+        "logistic_regression": make_pipeline(
+            StandardScaler(), LogisticRegression(max_iter=1000, random_state=42)
+        ),
+        "random_forest_classifier": RandomForestClassifier(
+            n_estimators=10, random_state=42
+        ),
+        "extra_trees": ExtraTreesClassifier(n_estimators=10, random_state=42),
+    }
+
+
+@pytest.fixture(scope="module")
+def ensembled(multiclass_data):
+    from easy_mlops import ModelTrainer
+
+    X, y = multiclass_data
+    trainer = ModelTrainer(
+        {"model_type": LISTED, "model_params": TREES}, cv_folds=3, n_jobs=1
+    )
+    return trainer.fit(X, y)
+
+
+def test_the_weights_are_greedy_selection_on_the_same_out_of_fold_predictions(
+    ensembled, multiclass_data
+):
+    X, y = multiclass_data
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=42).split(X, y))
+    board = [r for r in ensembled.training_result_.leaderboard if r["error"] is None]
+    names = [r["model_type"] for r in board if r["model_type"] != "ensemble"]
+    estimators = member_estimators()
+    predictions = np.array(
+        [
+            cross_val_predict(estimators[n], X, y, cv=folds, method="predict_proba")
+            for n in names
+        ]
+    )
+    # Selection maximises what the comparison ranks by: balanced accuracy.
+    score = fold_mean(
+        lambda t, p: balanced_accuracy_score(t, p.argmax(axis=1)), y, folds
+    )
+    counts, best = selection_by_hand(predictions, score, 50)
+    expected = {n: c / counts.sum() for n, c in zip(names, counts) if c > 0}
+    result = ensembled.training_result_
+    assert result.ensemble_weights == pytest.approx(expected)
+    assert result.leaderboard[0]["model_type"] == "ensemble"
+    assert result.leaderboard[0]["cv_mean"] == pytest.approx(best)
+    assert result.leaderboard[0]["cv_mean"] >= max(r["cv_mean"] for r in board[1:])
+    assert result.model_type == LISTED and result.model_name == "VotingClassifier"
+
+
+def test_the_ensemble_is_a_soft_voting_classifier_of_its_members(
+    ensembled, multiclass_data
+):
+    from sklearn.ensemble import VotingClassifier
+
+    X, _ = multiclass_data
+    model = ensembled.estimator_
+    assert isinstance(model, VotingClassifier) and model.voting == "soft"
+    weights = ensembled.training_result_.ensemble_weights
+    assert [name for name, _ in model.estimators] == list(weights)
+    assert model.weights == list(weights.values())
+    probas = [member.predict_proba(X) for member in model.estimators_]
+    expected = np.average(probas, axis=0, weights=list(weights.values()))
+    np.testing.assert_allclose(ensembled.predict_proba(X), expected)
+    np.testing.assert_array_equal(
+        ensembled.predict(X), ensembled.classes_[expected.argmax(axis=1)]
+    )
+
+
+def test_the_holdout_scores_members_fitted_without_the_holdout(
+    ensembled, multiclass_data
+):
+    from sklearn.base import clone
+    from sklearn.model_selection import train_test_split
+
+    X, y = multiclass_data
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.2, stratify=y, shuffle=True, random_state=42
+    )
+    weights = ensembled.training_result_.ensemble_weights
+    estimators = member_estimators()
+    probas = [
+        clone(estimators[name]).fit(X_train, y_train).predict_proba(X_test)
+        for name in weights
+    ]
+    blended = np.average(probas, axis=0, weights=list(weights.values()))
+    expected = accuracy_score(y_test, blended.argmax(axis=1))
+    assert ensembled.training_result_.metrics["accuracy"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("format", ["joblib", "skops"])
+def test_an_ensemble_saves_loads_and_clones(ensembled, multiclass_data, tmp_path, format):
+    from sklearn.base import clone
+
+    from easy_mlops.training import load_model
+
+    X, y = multiclass_data
+    path = tmp_path / "model.easymlops"
+    ensembled.save_model(path, format=format)
+    trusted = ["sklearn.tree._tree.Tree", "sklearn.utils._bunch.Bunch"]
+    loaded = load_model(path, trusted=trusted if format == "skops" else None)
+    np.testing.assert_allclose(loaded.predict_proba(X), ensembled.predict_proba(X))
+    assert loaded.training_result_.ensemble_weights == pytest.approx(
+        ensembled.training_result_.ensemble_weights
+    )
+    copy = clone(ensembled)
+    assert copy.get_params() == ensembled.get_params()
+    assert not hasattr(copy, "training_result_")
+
+
+def test_a_regression_ensemble_is_a_voting_regressor(regression_data):
+    from sklearn.ensemble import VotingRegressor
+
+    from easy_mlops import ModelTrainer
+
+    X, y = regression_data
+    trainer = ModelTrainer(
+        {
+            "model_type": ["linear_regression", "random_forest_regressor", "ensemble"],
+            "model_params": TREES,
+        },
+        cv_folds=3,
+    ).fit(X, y)
+    model = trainer.estimator_
+    weights = trainer.training_result_.ensemble_weights
+    if len(weights) > 1:
+        assert isinstance(model, VotingRegressor)
+        expected = np.average(
+            [m.predict(X) for m in model.estimators_], axis=0, weights=model.weights
+        )
+        np.testing.assert_allclose(trainer.predict(X), expected)
+    else:  # one member was as good as any blend: the single model is kept
+        assert any("the best single model" in w or "alone" in w
+                   for w in trainer.training_result_.warnings)
+
+
+def test_fewer_than_two_candidates_fall_back_to_the_best_model(regression_data):
+    from easy_mlops import ModelTrainer
+
+    X, y = regression_data
+    trainer = ModelTrainer(
+        {"model_type": ["linear_regression", "ensemble"]}, cv_folds=3
+    ).fit(X, y)
+    result = trainer.training_result_
+    assert result.model_name == "LinearRegression"
+    assert result.ensemble_weights == {}
+    assert any("fewer than two candidates" in w for w in result.warnings)
+
+
+def test_a_callable_backend_cannot_be_ensembled():
+    from easy_mlops import ModelTrainer
+
+    config = {
+        "backend": "callable",
+        "build_model": lambda config, problem_type: None,
+        "train_fn": lambda model, X, y, config: None,
+        "predict_fn": lambda model, X: None,
+        "model_type": "ensemble",
+    }
+    with pytest.raises(ValueError, match="no model catalogue, so model_type "
+                       "'ensemble' cannot compare or ensemble models"):
+        ModelTrainer(config).fit(np.zeros((10, 2)), np.arange(10.0))
+
+
+def test_ensemble_alone_in_a_list_is_refused():
+    from easy_mlops import ModelTrainer
+
+    with pytest.raises(ValueError, match="lists only 'ensemble'"):
+        ModelTrainer(model_type=["ensemble"]).fit(np.zeros((10, 2)), np.arange(10.0))
+
+
+def test_ensemble_draws_from_the_portfolio_and_compare_does_not():
+    from easy_mlops.training import SklearnBackend
+    from easy_mlops.training.comparison import candidate_entries
+    from easy_mlops.training.settings import resolve_settings
+
+    def entries(**settings):
+        backend = SklearnBackend(resolve_settings(None, settings))
+        return candidate_entries(backend, "classification")[0]
+
+    portfolio = {n for n, s in SklearnBackend.model_types.items() if s.portfolio_only}
+    assert not portfolio & set(entries(model_type="compare"))
+    assert "extra_trees" in entries(model_type="ensemble")
+    assert "extra_trees" in entries(model_type="compare", time_budget=30)
+
+
+def test_the_report_draws_the_weights(ensembled, tmp_path):
+    pytest.importorskip("matplotlib")
+    from easy_mlops.report import write_report
+
+    report = write_report(ensembled, tmp_path)
+    assert tmp_path / "ensemble_weights.png" in report.files
+    assert "ensemble_weights.png" in (tmp_path / "index.html").read_text()
