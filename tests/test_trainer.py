@@ -89,13 +89,11 @@ def test_init_stores_arguments_unchanged():
         "n_jobs": None,
         "inner_threads": None,
         "preprocessing": None,
-        "group_column": None,
-        "time_column": None,
-        "time_gap": None,
         "model_params": None,
         "group_column": None,
         "time_column": None,
         "time_gap": None,
+        "time_budget": None,
     }
 
 
