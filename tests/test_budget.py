@@ -25,7 +25,9 @@ FITS = []
     ],
 )
 def test_halving_schedule(n_candidates, n_folds, min_survivors, expected):
-    assert halving_schedule(n_candidates, n_folds, min_survivors=min_survivors) == expected
+    assert (
+        halving_schedule(n_candidates, n_folds, min_survivors=min_survivors) == expected
+    )
 
 
 def test_halving_schedule_refuses_nonsense():
@@ -43,8 +45,11 @@ def test_a_budget_records_what_it_skipped():
 
 @pytest.mark.parametrize("value", [0, -1.5, "ten", True])
 def test_a_time_budget_that_is_not_a_positive_number_is_refused(value):
-    with pytest.raises(ValueError, match="'time_budget' parameter of ModelTrainer "
-                       "must be .*range \\(0.0, inf\\)|'time_budget' parameter"):
+    with pytest.raises(
+        ValueError,
+        match="'time_budget' parameter of ModelTrainer "
+        "must be .*range \\(0.0, inf\\)|'time_budget' parameter",
+    ):
         ModelTrainer(time_budget=value).fit(np.zeros((20, 2)), np.arange(20.0))
 
 
@@ -96,8 +101,14 @@ def test_a_budget_stops_adding_folds_and_keeps_the_model():
 def test_without_a_budget_every_fold_runs():
     FITS.clear()
     X, y = np.zeros((40, 2)), np.arange(40.0)
-    config = {"backend": "callable", "build_model": build, "train_fn": sleepy_train,
-              "predict_fn": predict, "problem_type": "regression", "sleep": 0.0}
+    config = {
+        "backend": "callable",
+        "build_model": build,
+        "train_fn": sleepy_train,
+        "predict_fn": predict,
+        "problem_type": "regression",
+        "sleep": 0.0,
+    }
     ModelTrainer(config, cv_folds=4, n_jobs=1).fit(X, y)
     assert len(FITS) == 6
 

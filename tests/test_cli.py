@@ -834,5 +834,7 @@ def test_an_ensemble_with_a_time_budget_from_the_command_line(workdir):
     assert trained.get_params()["time_budget"] == 600
     refused = run(workdir, "train", "labels.csv", "--time-budget", "-1")
     assert refused.returncode == 2
-    assert "'time_budget' parameter of ModelTrainer must be a float in the range " \
+    assert (
+        "'time_budget' parameter of ModelTrainer must be a float in the range "
         "(0.0, inf) or None. Got -1.0 instead." in refused.stderr
+    )

@@ -69,9 +69,7 @@ def regression_oof():
 
 
 def fold_mean(metric, y, folds, transform=lambda p: p):
-    return lambda p: oof_score(
-        lambda t, q, rows: metric(t, transform(q)), y, folds, p
-    )
+    return lambda p: oof_score(lambda t, q, rows: metric(t, transform(q)), y, folds, p)
 
 
 @pytest.mark.parametrize("n_iterations", [1, 7, 50])
@@ -138,7 +136,10 @@ def test_voting_classifier_probabilities_are_the_weighted_average(classification
     labels = names[y]
     members = [
         ("linear", LogisticRegression(max_iter=500).fit(X, labels)),
-        ("forest", RandomForestClassifier(n_estimators=5, random_state=0).fit(X, labels)),
+        (
+            "forest",
+            RandomForestClassifier(n_estimators=5, random_state=0).fit(X, labels),
+        ),
     ]
     model = voting_model(members, [2, 5], "classification", X, labels)
     probas = np.array([m.predict_proba(X) for _, m in members])
@@ -168,7 +169,6 @@ TREES = {"n_estimators": 10}
 
 def member_estimators():
     from sklearn.ensemble import ExtraTreesClassifier
-
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -214,7 +214,9 @@ def test_the_weights_are_greedy_selection_on_the_same_out_of_fold_predictions(
         lambda t, p: balanced_accuracy_score(t, p.argmax(axis=1)), y, folds
     )
     counts, best = selection_by_hand(predictions, score, 50)
-    expected = {n: c / counts.sum() for n, c in zip(names, counts) if c > 0}
+    expected = {
+        n: c / counts.sum() for n, c in zip(names, counts, strict=True) if c > 0
+    }
     result = ensembled.training_result_
     assert result.ensemble_weights == pytest.approx(expected)
     assert result.leaderboard[0]["model_type"] == "ensemble"
@@ -264,7 +266,9 @@ def test_the_holdout_scores_members_fitted_without_the_holdout(
 
 
 @pytest.mark.parametrize("format", ["joblib", "skops"])
-def test_an_ensemble_saves_loads_and_clones(ensembled, multiclass_data, tmp_path, format):
+def test_an_ensemble_saves_loads_and_clones(
+    ensembled, multiclass_data, tmp_path, format
+):
     from sklearn.base import clone
 
     from easy_mlops.training import load_model
@@ -305,8 +309,10 @@ def test_a_regression_ensemble_is_a_voting_regressor(regression_data):
         )
         np.testing.assert_allclose(trainer.predict(X), expected)
     else:  # one member was as good as any blend: the single model is kept
-        assert any("the best single model" in w or "alone" in w
-                   for w in trainer.training_result_.warnings)
+        assert any(
+            "the best single model" in w or "alone" in w
+            for w in trainer.training_result_.warnings
+        )
 
 
 def test_fewer_than_two_candidates_fall_back_to_the_best_model(regression_data):
@@ -332,8 +338,11 @@ def test_a_callable_backend_cannot_be_ensembled():
         "predict_fn": lambda model, X: None,
         "model_type": "ensemble",
     }
-    with pytest.raises(ValueError, match="no model catalogue, so model_type "
-                       "'ensemble' cannot compare or ensemble models"):
+    with pytest.raises(
+        ValueError,
+        match="no model catalogue, so model_type "
+        "'ensemble' cannot compare or ensemble models",
+    ):
         ModelTrainer(config).fit(np.zeros((10, 2)), np.arange(10.0))
 
 

@@ -125,12 +125,13 @@ class TimeBudget:
     def skip(self, what):
         """Record that ``what`` was left out for time."""
         self.skipped.append(
-            f"{what}: time_budget of {self.seconds:g} s "
-            f"({self.spent():.1f} s spent)"
+            f"{what}: time_budget of {self.seconds:g} s ({self.spent():.1f} s spent)"
         )
 
 
-def run_halving(backend, candidates, folds, data, problem_type, budget, *, min_survivors):
+def run_halving(
+    backend, candidates, folds, data, problem_type, budget, *, min_survivors
+):
     """Score candidates by successive halving over ``folds``, within ``budget``.
 
     The candidates come cheapest first.  Each rung of
@@ -172,7 +173,9 @@ def run_halving(backend, candidates, folds, data, problem_type, budget, *, min_s
             chunk = [pending.pop(0)]
             while pending and len(chunk) * (upto - done) < n_jobs:
                 chunk.append(pending.pop(0))
-            seconds = _fold_seconds(backend, chunk, outcomes, folds) * (upto - done) / n_jobs
+            seconds = (
+                _fold_seconds(backend, chunk, outcomes, folds) * (upto - done) / n_jobs
+            )
             reserve = FINAL_FITS * _fold_seconds(
                 backend,
                 sorted(alive, key=lambda c: -_mean_score(c, outcomes))[:min_survivors],

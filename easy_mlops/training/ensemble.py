@@ -152,11 +152,14 @@ def oof_score(score_fold, y, folds, blended):
     >>> import numpy as np
     >>> from easy_mlops.training.ensemble import oof_score
     >>> y = np.array([0.0, 1.0, 2.0, 3.0])
-    >>> folds = [(np.array([2, 3]), np.array([0, 1])), (np.array([0, 1]), np.array([2, 3]))]
+    >>> first, second = np.array([0, 1]), np.array([2, 3])
+    >>> folds = [(second, first), (first, second)]
     >>> oof_score(lambda t, p, rows: -abs(t - p).max(), y, folds, y + [0, 1, 0, 3])
     -2.0
     """
-    return float(np.mean([score_fold(y[test], blended[test], test) for _, test in folds]))
+    return float(
+        np.mean([score_fold(y[test], blended[test], test) for _, test in folds])
+    )
 
 
 def voting_model(members, weights, problem_type, X, y):
@@ -193,7 +196,8 @@ def voting_model(members, weights, problem_type, X, y):
     >>> members = [("linear", LogisticRegression(max_iter=500).fit(X, y)),
     ...            ("tree", DecisionTreeClassifier(max_depth=2).fit(X, y))]
     >>> model = voting_model(members, [3, 1], "classification", X, y)
-    >>> expected = (3 * members[0][1].predict_proba(X) + members[1][1].predict_proba(X)) / 4
+    >>> probabilities = [member.predict_proba(X) for _, member in members]
+    >>> expected = (3 * probabilities[0] + probabilities[1]) / 4
     >>> bool(np.allclose(model.predict_proba(X), expected))
     True
     """
@@ -264,7 +268,9 @@ def fold_scorer(scoring, problem_type, classes, sample_weight):
         scorer = get_scorer(scoring) if isinstance(scoring, str) else scoring
         kwargs = {} if weights is None else {"sample_weight": weights}
         stand_in = _Outputs(blended, classes)
-        return float(scorer(stand_in, np.arange(len(y_test))[:, None], y_test, **kwargs))
+        return float(
+            scorer(stand_in, np.arange(len(y_test))[:, None], y_test, **kwargs)
+        )
 
     return score_fold
 

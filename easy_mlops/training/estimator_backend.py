@@ -247,9 +247,7 @@ class EstimatorBackend(BaseTrainingBackend):
         NaN and sparse input are accepted only when every candidate estimator
         accepts them.
         """
-        backends = (
-            Comparison(self).requested_candidates() if self.comparing else [self]
-        )
+        backends = Comparison(self).requested_candidates() if self.comparing else [self]
         tags = [
             get_tags(backend.build_estimator(problem_type)).input_tags
             for backend in backends
