@@ -63,12 +63,17 @@ def _hand_entries(iterations):
     """The estimators ``model_type="compare"`` cross-validates, by hand."""
     from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
     entries = {
         "random_forest_classifier": RandomForestClassifier(
             n_estimators=iterations, random_state=42
         ),
-        "logistic_regression": LogisticRegression(max_iter=iterations, random_state=42),
+        # The catalogue's logistic regression standardises numeric input.
+        "logistic_regression": make_pipeline(
+            StandardScaler(), LogisticRegression(max_iter=iterations, random_state=42)
+        ),
         "hist_gradient_boosting": HistGradientBoostingClassifier(
             max_iter=iterations, random_state=42
         ),
@@ -91,8 +96,11 @@ def _compare_by_hand(X, y, iterations):
 
     entries = _hand_entries(iterations)
     folds = list(StratifiedKFold(5, shuffle=True, random_state=42).split(X, y))
+    # Comparisons rank by balanced accuracy when no scoring is given.
     scores = {
-        name: cross_validate(clone(estimator), X, y, cv=folds)["test_score"].tolist()
+        name: cross_validate(
+            clone(estimator), X, y, cv=folds, scoring="balanced_accuracy"
+        )["test_score"].tolist()
         for name, estimator in entries.items()
     }
     best = max(scores, key=lambda name: sum(scores[name]))

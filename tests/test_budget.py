@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import LinearRegression
 
 from easy_mlops import ModelTrainer
-from easy_mlops.training import EstimatorBackend, ModelSpec
+from easy_mlops.training import EstimatorBackend, ModelSpec, registry
 from easy_mlops.training.budget import TimeBudget, halving_schedule
 
 FITS = []
@@ -152,8 +152,18 @@ class SleepyBackend(EstimatorBackend):
         return SleepyRegressor(seconds, linear)
 
 
-def test_a_budgeted_comparison_runs_cheapest_first_and_always_returns_a_model():
+@pytest.fixture
+def sleepy_backend():
+    # Registered for this test only: the registry is the process's, and other
+    # tests list every registered backend.
     ModelTrainer.register_backend(SleepyBackend, overwrite=True)
+    yield SleepyBackend.name
+    registry._BACKENDS.pop(SleepyBackend.name, None)
+
+
+def test_a_budgeted_comparison_runs_cheapest_first_and_always_returns_a_model(
+    sleepy_backend,
+):
     FITS.clear()
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 2))

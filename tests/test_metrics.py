@@ -20,6 +20,8 @@ from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from easy_mlops import ModelTrainer
 from easy_mlops.training.metrics import (
@@ -106,7 +108,8 @@ PROBLEMS = {
     "classification": (
         _classification,
         "logistic_regression",
-        lambda: LogisticRegression(max_iter=1000),
+        # The catalogue's logistic regression standardises numeric input.
+        lambda: make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
         StratifiedKFold,
         CLASSIFICATION_METRICS,
         skm.accuracy_score,
@@ -124,7 +127,14 @@ PROBLEMS = {
 
 def _fit(make_model, X, y, w):
     model = make_model()
-    return model.fit(X, y) if w is None else model.fit(X, y, sample_weight=w)
+    if w is None:
+        return model.fit(X, y)
+    if hasattr(model, "steps"):
+        # Every step weighs the rows, the scaler too.
+        return model.fit(
+            X, y, **{f"{name}__sample_weight": w for name, _ in model.steps}
+        )
+    return model.fit(X, y, sample_weight=w)
 
 
 def by_hand(problem_type, X, y, w, scoring=None):

@@ -74,8 +74,8 @@ def evaluate(model, X, y, sample_weight=None):
     >>> evaluate(trainer, X[:300], y[:300]).in_sample
     True
     >>> new = evaluate(trainer, X[300:], y[300:])
-    >>> new.in_sample, new.n_training_rows, round(new.metrics["r2_score"], 2)
-    (False, 0, 0.48)
+    >>> new.in_sample, new.n_training_rows, bool(new.metrics["r2_score"] > 0.3)
+    (False, 0, True)
     """
     from sklearn.utils.validation import check_is_fitted
 

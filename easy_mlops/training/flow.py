@@ -58,7 +58,7 @@ class TrainingFlow:
     >>> from easy_mlops.training.flow import TrainingFlow
     >>> from easy_mlops.training.settings import resolve_settings
     >>> X, y = load_iris(return_X_y=True)
-    >>> backend = SklearnBackend(resolve_settings(cv_folds=3))
+    >>> backend = SklearnBackend(resolve_settings({}, {"cv_folds": 3}))
     >>> result = TrainingFlow(backend).run(X, y)
     >>> result.problem_type, len(result.cv_scores)
     ('classification', 3)

@@ -46,7 +46,7 @@ def candidate_problem_types(backend):
     >>> from easy_mlops.training import SklearnBackend
     >>> from easy_mlops.training.settings import resolve_settings
     >>> from easy_mlops.training.steps import candidate_problem_types
-    >>> backend = SklearnBackend(resolve_settings(problem_type="regression"))
+    >>> backend = SklearnBackend(resolve_settings({}, {"problem_type": "regression"}))
     >>> candidate_problem_types(backend)
     ('regression',)
     """
@@ -121,7 +121,7 @@ def check_target(y, problem_type):
     >>> check_target(np.array(["a", "a"]), "classification")
     Traceback (most recent call last):
     ...
-    ValueError: y contains only one class ('a'); a classifier needs at least two...
+    ValueError: y contains only one class (...'a'...); a classifier needs at least two...
     """
     if y.dtype.kind == "M" or (
         y.dtype == object and y.shape[0] and isinstance(y[0], datetime.date)
