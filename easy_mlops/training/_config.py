@@ -58,31 +58,8 @@ def validate_config(config, *, sections=None):
         called for each section the config holds, where ``error(path,
         message, key=None)`` makes the ConfigError to raise.
 
-    Returns
-    -------
-    training : dict
-        A deep copy of the training settings, ready for ``ModelTrainer``.
-
-    Raises
-    ------
-    ConfigError
-        For an unknown key (with the closest known key), a value outside
-        what its key allows, an unknown backend or model type, or settings
-        the backend rejects.
-
-    Examples
-    --------
-    >>> from easy_mlops.config import validate_config
-    >>> validate_config({"training": {"cv_folds": 3}, "deployment": {}})
-    {'cv_folds': 3}
-    >>> validate_config({"test_size": 1.5})
-    Traceback (most recent call last):
-    ...
-    easy_mlops.config.ConfigError: training.test_size must be a float in [0, 1); got 1.5
-    >>> validate_config({"cv_fold": 3})
-    Traceback (most recent call last):
-    ...
-    easy_mlops.config.ConfigError: training.cv_fold ...; did you mean 'cv_folds'? ...
+    Returns, raises and examples: see :func:`easy_mlops.config.validate_config`,
+    the public home of this function.
     """
     return _Validator(None, {}, sections).validate(config)
 
@@ -98,31 +75,8 @@ def load_config(path, *, sections=None):
     sections : mapping of str to callable, default=None
         Checkers of other stages' sections, as in :func:`validate_config`.
 
-    Returns
-    -------
-    training : dict
-        The training settings (see :func:`validate_config`).
-
-    Raises
-    ------
-    ConfigError
-        For YAML syntax errors and repeated keys (with file and line), bytes
-        that are not UTF-8 text or NUL characters, a file of more than 1 MiB
-        or 10,000 keys and values, integers of more than 100 digits, nesting
-        deeper than 50 levels, aliases that expand to more than 100,000
-        values or refer to themselves, and everything
-        :func:`validate_config` rejects (with the line of the key).
-    FileNotFoundError
-        If ``path`` does not exist.
-
-    Examples
-    --------
-    >>> import tempfile, pathlib
-    >>> from easy_mlops.config import load_config
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "config.yaml"
-    >>> _ = path.write_text("training:\\n  model_type: logistic_regression\\n")
-    >>> load_config(path)
-    {'model_type': 'logistic_regression'}
+    Returns, raises and examples: see :func:`easy_mlops.config.load_config`,
+    the public home of this function.
     """
     path = Path(path)
     data, lines = read_document(path)
