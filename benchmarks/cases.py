@@ -76,9 +76,9 @@ FULL = Sizes(
     scale_max_iter=100,
     search_rows=None,
     search_folds=5,
-    busy_compare_rows=200,
-    busy_fit_rows=10_000,
-    busy_iterations=5,
+    busy_compare_rows=1_000,
+    busy_fit_rows=100_000,
+    busy_iterations=100,
     # Three pairs: by hand and the previous default take minutes a pair next
     # to a busy core, and their ratios are far from the targets.
     busy_repeats=3,

@@ -110,6 +110,47 @@ def test_free_cores_is_between_one_and_the_cores():
     assert free_cores(os.cpu_count() + 3) == os.cpu_count() + 3
 
 
+@pytest.mark.skipif(
+    not os.path.exists("/proc/loadavg") or CORES < 2,
+    reason="reads Linux's /proc on a machine of two cores or more",
+)
+def test_free_cores_counts_other_programs_not_this_process():
+    import hashlib
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    from easy_mlops.training._threads import _own_running_threads
+
+    # A thread of this process busy without the GIL (hashing a large buffer),
+    # as an OpenMP thread left spinning by the fit before is: it is counted as
+    # this process's, so it does not take a core from the next fit.
+    stop = threading.Event()
+
+    def hash_until_stopped():
+        buffer = bytes(50_000_000)
+        while not stop.is_set():
+            hashlib.sha256(buffer).digest()
+
+    worker = threading.Thread(target=hash_until_stopped)
+    worker.start()
+    try:
+        time.sleep(0.2)
+        assert _own_running_threads() >= 2
+    finally:
+        stop.set()
+        worker.join()
+    # Another program spinning on a core is always running or ready to run.
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)
+        assert free_cores(os.cpu_count()) <= os.cpu_count() - 1
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
 @pytest.mark.parametrize("backend", ["threading", "loky"])
 def test_parallel_config_n_jobs_counts_as_the_workers(no_thread_variables, backend):
     with joblib.parallel_config(backend=backend, n_jobs=3):

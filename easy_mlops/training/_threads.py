@@ -154,11 +154,13 @@ def free_cores(cores, samples=5):
     """Cores no other program is running on right now, at least 1.
 
     Reads the number of running threads of the whole machine from
-    ``/proc/loadavg`` a few times, a millisecond apart, and keeps the lowest,
-    so a program that runs for an instant does not count; the thread reading
-    it is this one.  The count covers the whole machine, so it is used only
-    when this process may use every core of it; elsewhere (another system,
-    or a process limited to some cores) all ``cores`` are free.
+    ``/proc/loadavg`` a few times, a millisecond apart, less the running
+    threads of this process (``/proc/self/task``: the reading thread, and
+    the OpenMP or BLAS threads that a fit just before left spinning), and
+    keeps the lowest, so a program that runs for an instant does not count.
+    The count covers the whole machine, so it is used only when this process
+    may use every core of it; elsewhere (another system, or a process
+    limited to some cores) all ``cores`` are free.
 
     Parameters
     ----------
@@ -174,17 +176,34 @@ def free_cores(cores, samples=5):
     """
     if os.cpu_count() != cores:
         return cores
-    running = []
+    others = []
     try:
         for sample in range(samples):
             if sample:
                 time.sleep(0.001)
+            own = _own_running_threads()
             with open("/proc/loadavg", encoding="ascii") as loadavg:
-                running.append(int(loadavg.read().split()[3].split("/")[0]))
+                running = int(loadavg.read().split()[3].split("/")[0])
+            others.append(max(0, running - max(own, _own_running_threads(), 1)))
     except (OSError, ValueError, IndexError):
         return cores
-    others = min(running) - 1
-    return max(1, min(cores, cores - others))
+    return max(1, min(cores, cores - min(others)))
+
+
+def _own_running_threads():
+    """Threads of this process that are running or ready to run."""
+    running = 0
+    for task in os.scandir("/proc/self/task"):
+        try:
+            with open(f"{task.path}/stat", "rb") as stat:
+                fields = stat.read()
+        except OSError:  # the thread ended while we read
+            continue
+        # The state follows the command name, which is in parentheses and
+        # may itself hold spaces or parentheses.
+        end = fields.rfind(b")")
+        running += fields[end + 2 : end + 3] == b"R"
+    return running
 
 
 @contextmanager
