@@ -118,7 +118,9 @@ def _easy_mlops(model_type, *, budget=False, cv_folds=5):
     def fit(X, y, problem_type, seconds):
         from easy_mlops import ModelTrainer
 
+        # Every system is told the metric it is scored by, as FLAML is.
         trainer = ModelTrainer(
+            {"scoring": "accuracy" if problem_type == "classification" else "r2"},
             model_type=model_type,
             problem_type=problem_type,
             cv_folds=cv_folds,
