@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from _folds import comparison_folds
 from sklearn.base import clone
 from sklearn.datasets import make_classification
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
@@ -9,8 +10,6 @@ from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import (
     GridSearchCV,
-    KFold,
-    StratifiedKFold,
     cross_validate,
     train_test_split,
 )
@@ -36,7 +35,10 @@ def compared(classification_data):
 
 def reference_estimators():
     return {
-        "logistic_regression": LogisticRegression(max_iter=50, random_state=42),
+        # The catalogue's logistic regression standardises numeric input.
+        "logistic_regression": make_pipeline(
+            StandardScaler(), LogisticRegression(max_iter=50, random_state=42)
+        ),
         "random_forest_classifier": RandomForestClassifier(
             n_estimators=15, random_state=42
         ),
@@ -50,7 +52,9 @@ def test_every_candidate_is_scored_on_the_same_folds_as_cross_validate(
     compared, classification_data
 ):
     X, y = classification_data
-    folds = StratifiedKFold(3, shuffle=True, random_state=42)
+    # The folds split the hold-out's training rows: the hold-out never takes
+    # part in the choice.
+    folds = comparison_folds(y, 3, classification=True)
     board = {row["model_type"]: row for row in compared.training_result_.leaderboard}
     assert set(board) == set(LISTED)
     for name, estimator in reference_estimators().items():
@@ -101,7 +105,7 @@ def test_compare_takes_every_installed_entry_for_the_problem_type(regression_dat
     ]
     assert sorted(names) == sorted(regressors)
     assert "auto" not in names and "linear_regression" not in names
-    folds = KFold(2, shuffle=True, random_state=42)
+    folds = comparison_folds(y, 2, classification=False)
     row = next(
         r for r in trainer.training_result_.leaderboard if r["model_type"] == "ridge"
     )
@@ -257,7 +261,7 @@ def test_without_scoring_a_comparison_ranks_by_balanced_accuracy():
     ).fit(X, y)
     result = trainer.training_result_
     assert result.scoring == "balanced_accuracy"
-    folds = StratifiedKFold(3, shuffle=True, random_state=42)
+    folds = comparison_folds(y, 3, classification=True)
     row = next(
         r for r in result.leaderboard if r["model_type"] == "random_forest_classifier"
     )

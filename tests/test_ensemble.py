@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from _folds import training_rows_and_folds
 from sklearn.datasets import make_classification, make_friedman1
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -199,7 +200,9 @@ def test_the_weights_are_greedy_selection_on_the_same_out_of_fold_predictions(
     ensembled, multiclass_data
 ):
     X, y = multiclass_data
-    folds = list(StratifiedKFold(3, shuffle=True, random_state=42).split(X, y))
+    # Selection sees the hold-out's training rows only.
+    train, folds = training_rows_and_folds(y, 3, classification=True)
+    X, y = X[train], y[train]
     board = [r for r in ensembled.training_result_.leaderboard if r["error"] is None]
     names = [r["model_type"] for r in board if r["model_type"] != "ensemble"]
     estimators = member_estimators()

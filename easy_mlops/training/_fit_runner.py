@@ -44,7 +44,9 @@ class FitOutcome:
     ``error`` holds a failed fold's error, whose ``score`` is then NaN.  A
     comparison candidate's fold keeps its ``predictions`` on its ``test``
     rows: class probabilities (columns ``classes``, the fold's labels) when
-    the model has them, else predictions.
+    the model has them, else predictions.  ``seconds`` is the job's whole
+    wall time in its worker (fit, score and predictions), which the time
+    budget's estimates use.
     """
 
     role: str
@@ -59,6 +61,7 @@ class FitOutcome:
     test: Any = None
     predictions: Any = None
     classes: Any = None
+    seconds: float = float("nan")
 
 
 def run_fits(backend, jobs, problem_type):
@@ -161,6 +164,7 @@ def _fit_job(
     trainer's callbacks (None: no callbacks).
     """
     outcome = FitOutcome(role, model_type=str(backend.config["model_type"]))
+    job_start = time.perf_counter()
     with _recorded_warnings() as caught, fit_threads(plan):
         try:
             X_fit, y_fit, w_fit = _subset(X, y, sample_weight, train)
@@ -198,6 +202,7 @@ def _fit_job(
             outcome.error = f"fold failed with {type(exc).__name__}: {exc}"
     if test is not None:
         outcome.model = None  # scored, not sent back from the worker
+    outcome.seconds = time.perf_counter() - job_start
     outcome.warnings = [(w.category, str(w.message)) for w in caught]
     return outcome
 

@@ -173,14 +173,11 @@ def run_halving(
             chunk = [pending.pop(0)]
             while pending and len(chunk) * (upto - done) < n_jobs:
                 chunk.append(pending.pop(0))
-            seconds = (
-                _fold_seconds(backend, chunk, outcomes, folds) * (upto - done) / n_jobs
-            )
+            seconds = _fold_seconds(backend, chunk, outcomes) * (upto - done) / n_jobs
             reserve = FINAL_FITS * _fold_seconds(
                 backend,
                 sorted(alive, key=lambda c: -_mean_score(c, outcomes))[:min_survivors],
                 outcomes,
-                folds,
             )
             if outcomes and not budget.allows(seconds + reserve / n_jobs):
                 for candidate in (*chunk, *pending):
@@ -210,19 +207,17 @@ def _mean_score(candidate, outcomes):
     return float(np.mean(scores)) if scores else -np.inf
 
 
-def _fold_seconds(backend, candidates, outcomes, folds):
+def _fold_seconds(backend, candidates, outcomes):
     """Estimated seconds of one fold of each candidate, summed.
 
-    A candidate that ran has its own time; one that has not is estimated by
-    its catalogue ``cost`` times the seconds per unit of cost seen so far.
+    A candidate that ran has its own folds' wall time (fit, score and
+    out-of-fold predictions); one that has not is estimated by its catalogue
+    ``cost`` times the seconds per unit of cost seen so far.
     """
-    n_train = len(folds[0][0])
     seen = {}
     for outcome in outcomes:
-        if np.isfinite(outcome.fit_seconds_per_row):
-            seen.setdefault(outcome.model_type, []).append(
-                outcome.fit_seconds_per_row * n_train
-            )
+        if outcome.role == "fold" and np.isfinite(outcome.seconds):
+            seen.setdefault(outcome.model_type, []).append(outcome.seconds)
     cost = {name: spec.cost for name, spec in backend.model_types.items()}
     unit = np.mean([np.mean(t) / cost[name] for name, t in seen.items()] or [0.0])
     return float(

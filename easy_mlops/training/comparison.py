@@ -28,7 +28,7 @@ from .catalogue import check_model_params, takes_any_keyword
 from .ensemble import ENSEMBLE, ENSEMBLE_MEMBERS, select_members
 from .metrics import RANKING_SCORING
 from .result import CrossValidationResult
-from .steps import cv_folds, scoring_name
+from .steps import scoring_name, selection_folds
 
 __all__ = [
     "COMPARE",
@@ -295,7 +295,7 @@ class Comparison:
             )
         scoring = ranking_scoring(backend.config, problem_type)
         candidates = [backend.for_model_type(name, scoring) for name in entries]
-        folds, note = cv_folds(
+        folds, note = selection_folds(
             backend.config, y, problem_type=problem_type, rows=backend.inputs.rows
         )
         if not folds:

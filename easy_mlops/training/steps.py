@@ -11,12 +11,13 @@ private methods.
 
 import datetime
 import warnings
+from dataclasses import replace
 
 import numpy as np
 from sklearn.exceptions import FitFailedWarning
 from sklearn.utils.multiclass import check_classification_targets
 
-from ._splitting import RowStructure, cv_indices, cv_splitter
+from ._splitting import RowStructure, cv_indices, cv_splitter, holdout_indices
 from .exceptions import ProblemTypeWarning, SmallDataWarning
 from .metrics import DEFAULT_SCORING, default_score
 from .problem_type import PROBLEM_TYPES, infer_problem_type
@@ -32,6 +33,7 @@ __all__ = [
     "resolve_problem_type",
     "score_fitted",
     "scoring_name",
+    "selection_folds",
 ]
 
 #: The most classes a classification target may have.
@@ -201,6 +203,42 @@ def cv_folds(config, y, *, problem_type, rows=None):
     if note is not None:
         warnings.warn(note, SmallDataWarning, stacklevel=3)
     return cv_indices(splitter, y, rows), note
+
+
+def selection_folds(config, y, *, problem_type, rows=None):
+    """The folds a comparison chooses on: inside the hold-out's training rows.
+
+    A comparison picks its model (or an ensemble its weights) by these
+    folds' scores, so the rows the hold-out keeps back never take part in
+    the choice and its metrics stay an honest estimate.  The folds are made
+    as :func:`cv_folds` makes them, on the training rows of the hold-out
+    that :meth:`~easy_mlops.training.base.TrainingBackend.split_data` will
+    make (the same ``random_state``); without a hold-out, on every row.
+
+    Returns
+    -------
+    folds : list of (ndarray, ndarray)
+        Indices into all the rows.
+    note : str or None
+    """
+    rows = RowStructure() if rows is None else rows
+    train = None
+    if config["test_size"] > 0:
+        train, _, _ = holdout_indices(
+            y,
+            test_size=config["test_size"],
+            problem_type=problem_type,
+            random_state=config["random_state"],
+            rows=rows,
+        )
+    if train is None:
+        return cv_folds(config, y, problem_type=problem_type, rows=rows)
+    train = np.sort(train)
+    groups = None if rows.groups is None else rows.groups[train]
+    folds, note = cv_folds(
+        config, y[train], problem_type=problem_type, rows=replace(rows, groups=groups)
+    )
+    return [(train[fit], train[test]) for fit, test in folds], note
 
 
 def scoring_name(config, problem_type):
