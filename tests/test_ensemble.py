@@ -378,3 +378,26 @@ def test_the_report_draws_the_weights(ensembled, tmp_path):
     report = write_report(ensembled, tmp_path)
     assert tmp_path / "ensemble_weights.png" in report.files
     assert "ensemble_weights.png" in (tmp_path / "index.html").read_text()
+
+
+def test_grid_search_over_model_type_takes_an_ensemble(multiclass_data):
+    from sklearn.base import clone
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+
+    from easy_mlops import ModelTrainer
+
+    X, y = multiclass_data
+    base = ModelTrainer({"model_params": TREES}, cv_folds=3, test_size=0)
+    grid = {"model_type": [LISTED, [n for n in LISTED if n != "ensemble"]]}
+    folds = StratifiedKFold(3, shuffle=True, random_state=0)
+    search = GridSearchCV(base, grid, cv=folds).fit(X, y)
+    # Each candidate scores as the same trainer cross-validated by hand.
+    for params, score in zip(
+        search.cv_results_["params"], search.cv_results_["mean_test_score"], strict=True
+    ):
+        by_hand = cross_val_score(clone(base).set_params(**params), X, y, cv=folds)
+        assert score == pytest.approx(by_hand.mean())
+    best = search.best_estimator_.training_result_
+    assert best.model_type == search.best_params_["model_type"]
+    if best.model_type == LISTED:
+        assert best.model_name == "VotingClassifier"

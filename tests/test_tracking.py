@@ -425,6 +425,43 @@ def test_run_holds_the_artifact_and_the_model_answers_raw_rows(
 
 
 @mlflow_only
+def test_an_ensemble_is_logged_with_its_weights_and_served_as_trained(
+    store, client, multiclass_data, mlflow_module, tmp_path
+):
+    import mlflow.pyfunc
+
+    from easy_mlops.tracking import log_run
+
+    X, y = multiclass_data
+    X = pd.DataFrame(X, columns=[f"feature_{i}" for i in range(X.shape[1])])
+    entries = ["logistic_regression", "random_forest_classifier", "extra_trees"]
+    trainer = ModelTrainer(
+        {"model_type": [*entries, "ensemble"], "model_params": {"n_estimators": 10}},
+        cv_folds=3,
+    ).fit(X, y)
+    weights = trainer.training_result_.ensemble_weights
+    run = log_run(trainer, X, y, tracking_uri=store, experiment="ensemble")
+    data = client.get_run(run.run_id).data
+    assert data.tags["easy_mlops.model_name"] == "VotingClassifier"
+    assert json.loads(data.tags["easy_mlops.model_type"]) == [*entries, "ensemble"]
+    assert len(weights) >= 2
+    logged_weights = {
+        name.removeprefix("ensemble_weight."): value
+        for name, value in data.metrics.items()
+        if name.startswith("ensemble_weight.")
+    }
+    assert logged_weights == pytest.approx(weights)
+    local = client.download_artifacts(
+        run.run_id, "easy_mlops/model.easymlops", str(tmp_path)
+    )
+    loaded = load_model(local)
+    assert loaded.training_result_.ensemble_weights == weights
+    np.testing.assert_array_equal(loaded.predict_proba(X), trainer.predict_proba(X))
+    served = mlflow.pyfunc.load_model(run.model_uri)
+    assert list(served.predict(X)) == list(trainer.predict(X))
+
+
+@mlflow_only
 def test_log_run_leaves_mlflow_settings_as_they_were(
     store, labels, mlflow_module, monkeypatch
 ):

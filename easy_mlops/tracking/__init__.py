@@ -92,7 +92,8 @@ def log_run(
     The run holds: the resolved training config, flattened
     (``model_params.n_estimators``), as parameters; the hold-out metrics,
     ``cv_mean``, ``cv_std``, ``fit_seconds`` and ``cv_score`` with one step
-    per fold as metrics; ``easy_mlops.*`` tags (version, backend, model type
+    per fold as metrics (an ensemble adds ``ensemble_weight.<model_type>``
+    for each member); ``easy_mlops.*`` tags (version, backend, model type
     and name, problem type and why, data shape and SHA-256 of ``X`` and
     ``y``, the MLflow flavour); the easy_mlops artifact file under
     ``easy_mlops/``; the ``report`` folder under ``report/``; and the MLflow

@@ -70,11 +70,18 @@ class RunRecord:
         result = trainer.training_result_
         metrics = {k: v for k, v in result.metrics.items() if v is not None}
         metrics["fit_seconds"] = result.fit_seconds
+        for member, weight in result.ensemble_weights.items():
+            metrics[f"ensemble_weight.{member}"] = float(weight)
         steps = {"cv_score": list(result.cv_scores)} if result.cv_scores else {}
         tags = {
             f"{TAG_PREFIX}version": __version__,
             f"{TAG_PREFIX}backend": result.backend,
-            f"{TAG_PREFIX}model_type": result.model_type,
+            # A list of entries (a comparison, an ensemble) as its JSON text.
+            f"{TAG_PREFIX}model_type": (
+                result.model_type
+                if isinstance(result.model_type, str)
+                else json.dumps(list(result.model_type))
+            ),
             f"{TAG_PREFIX}model_name": result.model_name,
             f"{TAG_PREFIX}problem_type": result.problem_type,
             f"{TAG_PREFIX}problem_type_reason": result.problem_type_reason,
