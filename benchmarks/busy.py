@@ -87,6 +87,7 @@ def _hand_entries(iterations):
 
 
 def _compare_by_hand(X, y, iterations):
+    import numpy as np
     from sklearn.base import clone
     from sklearn.model_selection import (
         StratifiedKFold,
@@ -95,7 +96,18 @@ def _compare_by_hand(X, y, iterations):
     )
 
     entries = _hand_entries(iterations)
-    folds = list(StratifiedKFold(5, shuffle=True, random_state=42).split(X, y))
+    # The hold-out first; the candidates are compared on folds of its
+    # training rows, as the trainer compares them.
+    train, _ = train_test_split(
+        np.arange(len(y)), test_size=0.2, shuffle=True, stratify=y, random_state=42
+    )
+    train = np.sort(train)
+    folds = [
+        (train[fit], train[test])
+        for fit, test in StratifiedKFold(5, shuffle=True, random_state=42).split(
+            X[train], y[train]
+        )
+    ]
     # Comparisons rank by balanced accuracy when no scoring is given.
     scores = {
         name: cross_validate(
@@ -104,10 +116,7 @@ def _compare_by_hand(X, y, iterations):
         for name, estimator in entries.items()
     }
     best = max(scores, key=lambda name: sum(scores[name]))
-    X_train, _, y_train, _ = train_test_split(
-        X, y, test_size=0.2, shuffle=True, stratify=y, random_state=42
-    )
-    clone(entries[best]).fit(X_train, y_train)
+    clone(entries[best]).fit(X[train], y[train])
     clone(entries[best]).fit(X, y)
     return scores
 
