@@ -1,5 +1,7 @@
 """Ensemble selection: the greedy weights, the blend, the voting model."""
 
+import warnings
+
 import numpy as np
 import pytest
 from _folds import training_rows_and_folds
@@ -401,3 +403,38 @@ def test_grid_search_over_model_type_takes_an_ensemble(multiclass_data):
     assert best.model_type == search.best_params_["model_type"]
     if best.model_type == LISTED:
         assert best.model_name == "VotingClassifier"
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("weighted", [False, True])
+def test_the_direct_fold_scores_are_scikit_learns(seed, weighted):
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, r2_score
+
+    from easy_mlops.training.ensemble import fold_scorer
+
+    rng = np.random.default_rng(seed)
+    n = 40
+    weights = rng.uniform(0, 2, n) if weighted else None
+    # Four labels, one of which the fold may lack or never predict.
+    classes = np.array(["a", "b", "c", "d"])
+    y = rng.choice(classes[: 2 + seed % 3], n)
+    probabilities = rng.dirichlet(np.ones(4), n)
+    pred = classes[probabilities.argmax(axis=1)]
+    rows = np.arange(n)
+    for scoring, metric in [
+        (None, accuracy_score),
+        ("accuracy", accuracy_score),
+        ("balanced_accuracy", balanced_accuracy_score),
+    ]:
+        score = fold_scorer(scoring, "classification", classes, weights)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a class predicted, never true
+            expected = metric(y, pred, sample_weight=weights)
+        assert score(y, probabilities, rows) == pytest.approx(expected, abs=1e-12)
+    values = rng.normal(size=n) if seed else np.full(n, 2.0)  # constant once
+    guess = values + rng.normal(scale=0.5, size=n)
+    for scoring in [None, "r2"]:
+        score = fold_scorer(scoring, "regression", None, weights)
+        expected = r2_score(values, guess, sample_weight=weights)
+        assert score(values, guess, rows) == pytest.approx(expected, abs=1e-12)
+        assert score(values, values.copy(), rows) == pytest.approx(1.0)
