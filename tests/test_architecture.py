@@ -161,23 +161,20 @@ def test_scikit_learn_internals_are_imported_in_one_module():
     assert not offenders, offenders
 
 
-def test_the_private_import_finder_sees_both_kinds():
+def test_the_private_import_finder_sees_both_kinds(tmp_path):
     source = (
         "from sklearn.utils._param_validation import Interval\n"
         "from sklearn.utils.validation import _num_samples, check_array\n"
         "import sklearn.model_selection._search\n"
         "from sklearn.base import clone\n"
     )
-    path = Path(__file__).parent / "_private_import_sample.py"
+    path = tmp_path / "private_import_sample.py"
     path.write_text(source, encoding="utf-8")
-    try:
-        assert sklearn_private_imports(path) == [
-            ("sklearn.utils._param_validation", "Interval"),
-            ("sklearn.utils.validation", "_num_samples"),
-            ("sklearn.model_selection._search", None),
-        ]
-    finally:
-        path.unlink()
+    assert sklearn_private_imports(path) == [
+        ("sklearn.utils._param_validation", "Interval"),
+        ("sklearn.utils.validation", "_num_samples"),
+        ("sklearn.model_selection._search", None),
+    ]
 
 
 def test_no_top_level_modules_spell_a_folder_as_a_name_prefix():

@@ -284,3 +284,33 @@ def test_compare_with_a_problem_type_builds_only_its_candidates(classification_d
     names = {row["model_type"] for row in trainer.training_result_.leaderboard}
     assert "linear_regression" not in names and "logistic_regression" in names
     assert hasattr(trainer, "predict_proba")
+
+
+@pytest.mark.parametrize("random_state", [None, np.random.RandomState(7)])
+def test_an_unseeded_comparison_chooses_outside_the_holdout_it_reports(
+    classification_data, random_state
+):
+    X, y = classification_data
+    trainer = ModelTrainer(
+        {"model_type": LISTED, "model_params": PARAMS},
+        cv_folds=3,
+        random_state=random_state,
+    ).fit(X, y)
+    # One seed is drawn for the run, so the hold-out and the folds agree.
+    seed = trainer.backend_.config["random_state"]
+    assert isinstance(seed, int)
+    folds = comparison_folds(y, 3, classification=True, random_state=seed)
+    row = next(
+        r
+        for r in trainer.training_result_.leaderboard
+        if r["model_type"] == "random_forest_classifier"
+    )
+    forest = RandomForestClassifier(n_estimators=15, random_state=seed)
+    expected = cross_validate(forest, X, y, cv=folds, scoring="balanced_accuracy")
+    np.testing.assert_allclose(row["cv_scores"], expected["test_score"])
+    _, test = train_test_split(
+        np.arange(len(y)), test_size=0.2, stratify=y, random_state=seed
+    )
+    assert sorted(np.concatenate([t for _, t in folds])) == sorted(
+        set(range(len(y))) - set(test)
+    )

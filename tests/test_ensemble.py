@@ -438,3 +438,69 @@ def test_the_direct_fold_scores_are_scikit_learns(seed, weighted):
         expected = r2_score(values, guess, sample_weight=weights)
         assert score(values, guess, rows) == pytest.approx(expected, abs=1e-12)
         assert score(values, values.copy(), rows) == pytest.approx(1.0)
+
+
+def test_the_direct_fold_scores_take_the_rows_weights_and_tiny_folds():
+    from sklearn.metrics import balanced_accuracy_score, r2_score
+
+    from easy_mlops.training import ensemble
+
+    classes = np.array([0, 1, 2])
+    y = np.array([0, 0, 1, 1, 2, 2, 0, 1])
+    probabilities = np.eye(3)[[0, 1, 1, 0, 2, 2, 0, 1]] + 0.1
+    weights = np.array([9.0, 9.0, 1.0, 1.0, 0.0, 0.0, 1.0, 2.0])
+    rows = np.array([2, 3, 4, 5, 6, 7])  # the fold's rows: their weights count
+    score = ensemble.fold_scorer(
+        "balanced_accuracy", "classification", classes, weights
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # class 2 has no weight in the fold
+        expected = balanced_accuracy_score(
+            y[rows],
+            classes[probabilities[rows].argmax(axis=1)],
+            sample_weight=weights[rows],
+        )
+    assert score(y[rows], probabilities[rows], rows) == pytest.approx(expected)
+    # The direct path is the one taken: no scikit-learn scorer is called.
+    assert "balanced_accuracy" in ensemble._DIRECT
+    # One row: R² is not defined, as scikit-learn says (NaN).
+    r2 = ensemble.fold_scorer("r2", "regression", None, None)
+    assert np.isnan(r2(np.array([1.0]), np.array([1.5]), np.array([0])))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert np.isnan(r2_score([1.0], [1.5]))
+
+
+def test_an_ensemble_keeps_at_most_three_members(multiclass_data):
+    from easy_mlops import ModelTrainer
+    from easy_mlops.training.ensemble import ENSEMBLE_MEMBERS
+
+    X, y = multiclass_data
+    entries = [
+        "logistic_regression",
+        "random_forest_classifier",
+        "extra_trees",
+        "random_forest_entropy",
+        "hist_gradient_boosting",
+    ]
+    trainer = ModelTrainer(
+        {
+            "model_type": [*entries, "ensemble"],
+            "model_params": {"n_estimators": 10, "max_iter": 20},
+        },
+        cv_folds=3,
+    ).fit(X, y)
+    result = trainer.training_result_
+    complete = [
+        row
+        for row in result.leaderboard
+        if row["model_type"] != "ensemble" and row["error"] is None
+    ]
+    assert ENSEMBLE_MEMBERS == 3
+    assert len(complete) == ENSEMBLE_MEMBERS
+    assert all(len(row["cv_scores"]) == 3 for row in complete)
+    assert set(result.ensemble_weights) <= {row["model_type"] for row in complete}
+    assert (
+        sum("stopped after 1 of 3 folds" == row["error"] for row in result.leaderboard)
+        == len(entries) - ENSEMBLE_MEMBERS
+    )

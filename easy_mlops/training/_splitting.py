@@ -173,14 +173,22 @@ def cv_splitter(y, *, n_folds, problem_type, random_state, rows):
             return None, note
         return TimeSeriesSplit(n_splits, gap=rows.gap), note
     if rows.kind == "grouped":
-        # check_row_structure refused fewer groups than folds before any fit.
+        # check_row_structure refused fewer groups than folds in the data; a
+        # comparison's folds split the hold-out's training rows, which may
+        # hold fewer.
+        n_groups = np.unique(rows.groups).shape[0]
+        n_folds, note = _reduced(
+            n_folds, n_groups, f"{n_groups} groups", "folds that keep each group whole"
+        )
+        if n_folds < 2:
+            return None, note
         if problem_type == "classification":
             splitter = StratifiedGroupKFold(
                 n_folds, shuffle=True, random_state=random_state
             )
         else:
             splitter = GroupKFold(n_folds, shuffle=True, random_state=random_state)
-        return splitter, None
+        return splitter, note
     n_splits, note = feasible_folds(y, n_folds, problem_type)
     if n_splits < 2:
         return None, note
@@ -195,14 +203,14 @@ def cv_indices(splitter, y, rows):
     return list(splitter.split(np.zeros((y.shape[0], 1)), y, rows.groups))
 
 
-def _reduced(n_folds, limit, why):
+def _reduced(n_folds, limit, why, folds="forward-chaining folds"):
     if limit >= n_folds:
         return n_folds, None
     if limit < 2:
         return 0, f"Cross-validation skipped: cv_folds={n_folds} but {why} are too few."
     return limit, (
         f"Cross-validation reduced from {n_folds} to {limit} folds: {why} allow "
-        f"{limit} forward-chaining folds."
+        f"{limit} {folds}."
     )
 
 
@@ -224,8 +232,11 @@ SPLITTERS = {
 }
 
 
-def describe_split(rows, *, problem_type, n_test, n_folds):
+def describe_split(rows, *, problem_type, n_test, n_folds, inside_holdout=False):
     """How a run's rows were split, for the training record.
+
+    ``inside_holdout`` says that the folds split the hold-out's training rows
+    only (a comparison's folds), not every row.
 
     Examples
     --------
@@ -242,5 +253,10 @@ def describe_split(rows, *, problem_type, n_test, n_folds):
         "time_column": rows.time_column,
         "gap": rows.gap,
         "holdout": f"{holdout}, {n_test} rows" if n_test else "none",
-        "cv": f"{folds}, {n_folds} folds" if n_folds else "none",
+        "cv": (
+            f"{folds}, {n_folds} folds"
+            + (" of the hold-out's training rows" if inside_holdout else "")
+            if n_folds
+            else "none"
+        ),
     }

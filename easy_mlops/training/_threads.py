@@ -154,13 +154,16 @@ def free_cores(cores, samples=5):
     """Cores no other program is running on right now, at least 1.
 
     Reads the number of running threads of the whole machine from
-    ``/proc/loadavg`` a few times, a millisecond apart, less the running
-    threads of this process (``/proc/self/task``: the reading thread, and
-    the OpenMP or BLAS threads that a fit just before left spinning), and
-    keeps the lowest, so a program that runs for an instant does not count.
-    The count covers the whole machine, so it is used only when this process
-    may use every core of it; elsewhere (another system, or a process
-    limited to some cores) all ``cores`` are free.
+    ``/proc/loadavg`` a few times, a millisecond apart, and keeps the lowest,
+    so a program that runs for an instant does not count.  While no fit of
+    this process is running, this process's own running threads
+    (``/proc/self/task``: the reading thread, and the OpenMP or BLAS threads
+    that the fits before left spinning) are not counted; while one is (a
+    threaded search over trainers, Dask's thread workers), they are, since
+    that fit is using its cores.  The count covers the whole machine, so it
+    is used only when this process may use every core of it; elsewhere
+    (another system, or a process limited to some cores) all ``cores`` are
+    free.
 
     Parameters
     ----------
@@ -181,13 +184,20 @@ def free_cores(cores, samples=5):
         for sample in range(samples):
             if sample:
                 time.sleep(0.001)
-            own = _own_running_threads()
-            with open("/proc/loadavg", encoding="ascii") as loadavg:
-                running = int(loadavg.read().split()[3].split("/")[0])
-            others.append(max(0, running - max(own, _own_running_threads(), 1)))
+            own = 1 if _fits_running() else _own_running_threads()
+            running = _machine_running_threads()
+            if own > 1:  # threads that stopped between the two readings
+                own = min(own, _own_running_threads())
+            others.append(max(0, running - max(own, 1)))
     except (OSError, ValueError, IndexError):
         return cores
     return max(1, min(cores, cores - min(others)))
+
+
+def _machine_running_threads():
+    """Threads of the whole machine running or ready to run."""
+    with open("/proc/loadavg", encoding="ascii") as loadavg:
+        return int(loadavg.read().split()[3].split("/")[0])
 
 
 def _own_running_threads():
@@ -206,6 +216,26 @@ def _own_running_threads():
     return running
 
 
+_running_fits_lock = threading.Lock()
+_running_fits = [0]
+
+
+def _fits_running():
+    """Whether a fit of this process is running now (in any thread)."""
+    return _running_fits[0] > 0
+
+
+@contextmanager
+def _counted_fit():
+    with _running_fits_lock:
+        _running_fits[0] += 1
+    try:
+        yield
+    finally:
+        with _running_fits_lock:
+            _running_fits[0] -= 1
+
+
 @contextmanager
 def fit_threads(plan):
     """Limit OpenMP and BLAS to the plan's threads while one fit runs.
@@ -215,12 +245,13 @@ def fit_threads(plan):
     process share one limit, set by the first and restored by the last.
     """
     if not plan.limits:
-        yield
+        with _counted_fit():
+            yield
         return
     token = _fit_threads.set(plan.inner_threads)
     openmp, blas = _controllers()
     try:
-        with openmp.limit(limits=plan.inner_threads):
+        with _counted_fit(), openmp.limit(limits=plan.inner_threads):
             with _shared_blas_limit(blas, plan.inner_threads):
                 yield
     finally:

@@ -19,11 +19,34 @@ from joblib import effective_n_jobs
 
 from ._fit_runner import run_fits
 
-__all__ = ["HALVING_FACTOR", "TimeBudget", "halving_schedule", "run_halving"]
+__all__ = [
+    "HALVING_FACTOR",
+    "TimeBudget",
+    "final_fits",
+    "halving_schedule",
+    "run_halving",
+]
 
-#: A final fit on all rows and a hold-out fit on most of them cost about this
-#: many fold fits: what a comparison keeps back for them under a budget.
-FINAL_FITS = 2.25
+
+def final_fits(test_size, n_folds):
+    """How many fold fits a member's hold-out fit and refit cost together.
+
+    A comparison's folds train on ``(n_folds - 1) / n_folds`` of the
+    hold-out's training rows; the hold-out fit trains on all of those, the
+    refit on every row.  Fit time is taken as proportional to the rows.
+
+    Examples
+    --------
+    >>> from easy_mlops.training.budget import final_fits
+    >>> round(final_fits(0.2, 5), 2)
+    2.81
+    >>> final_fits(0, 5)
+    1.25
+    """
+    fold = (n_folds - 1) / n_folds
+    holdout = 1 / fold if test_size > 0 else 0.0
+    return 1 / ((1 - test_size) * fold) + holdout
+
 
 #: Each rung keeps a third of the candidates and gives them three times the
 #: folds, as scikit-learn's ``HalvingGridSearchCV`` does by default.
@@ -163,6 +186,7 @@ def run_halving(
     """
     X, y, sample_weight = data
     n_jobs = effective_n_jobs(backend.config["n_jobs"])
+    test_size = backend.config["test_size"]
     outcomes, alive, done = [], list(candidates), 0
     rungs = halving_schedule(len(candidates), len(folds), min_survivors=min_survivors)
     for kept, upto in rungs:
@@ -174,7 +198,7 @@ def run_halving(
             while pending and len(chunk) * (upto - done) < n_jobs:
                 chunk.append(pending.pop(0))
             seconds = _fold_seconds(backend, chunk, outcomes) * (upto - done) / n_jobs
-            reserve = FINAL_FITS * _fold_seconds(
+            reserve = final_fits(test_size, len(folds)) * _fold_seconds(
                 backend,
                 sorted(alive, key=lambda c: -_mean_score(c, outcomes))[:min_survivors],
                 outcomes,

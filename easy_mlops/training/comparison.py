@@ -16,10 +16,12 @@ lists them all.
 
 import importlib.util
 import inspect
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from sklearn.utils import check_random_state
 
 from .._suggest import did_you_mean
 from ._fit_runner import run_fits
@@ -285,6 +287,13 @@ class Comparison:
             leaderboard and the folds' warnings.
         """
         backend = self.backend
+        seed = backend.config["random_state"]
+        if not isinstance(seed, numbers.Integral):
+            # One seed for the whole run (None or a RandomState would draw
+            # anew at each use), so that the hold-out the final step splits
+            # off is the one the choice left out.
+            generator = check_random_state(seed)
+            backend.config["random_state"] = int(generator.randint(2**31 - 1))
         entries, skipped = candidate_entries(backend, problem_type)
         if not entries:
             raise ValueError(

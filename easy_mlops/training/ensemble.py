@@ -142,7 +142,8 @@ def oof_score(score_fold, y, folds, blended):
         (``test`` their indices, for sample weights).
     y : ndarray of shape (n_samples,)
     folds : list of (train, test) index arrays
-        Every row is in exactly one ``test``.
+        No row is in two ``test`` parts (the rows a hold-out keeps back are
+        in none).
     blended : ndarray of shape (n_samples,) or (n_samples, n_classes)
 
     Returns
@@ -306,14 +307,16 @@ def _balanced_accuracy(y_true, y_pred, weights):
     for label in np.unique(y_true):
         mine = y_true == label
         total = weights[mine].sum()
-        if total > 0:
+        if total != 0:  # scikit-learn drops only the classes it divides 0 by
             recalls.append(weights[mine & correct].sum() / total)
     return float(np.mean(recalls))
 
 
 def _r2(y_true, y_pred, weights):
     """``sklearn.metrics.r2_score`` (finite: a constant target scores 1 when
-    predicted exactly, else 0)."""
+    predicted exactly, else 0; NaN for fewer than two rows)."""
+    if y_true.shape[0] < 2:
+        return float("nan")  # scikit-learn: not well-defined with one sample
     y_true = y_true.astype(float)
     weights = np.ones(y_true.shape[0]) if weights is None else np.asarray(weights)
     residual = (weights * (y_true - y_pred) ** 2).sum()

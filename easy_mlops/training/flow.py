@@ -283,6 +283,11 @@ class TrainingFlow:
                 problem_type=problem_type,
                 n_test=_num_rows(split.y_test) if has_holdout else 0,
                 n_folds=len(cv.scores),
+                # A comparison's folds, made inside the hold-out's training
+                # rows (unless those were too few): no fold tests every row.
+                inside_holdout=has_holdout
+                and bool(leaderboard)
+                and sum(len(test) for _, test in folds) < y.shape[0],
             ),
             holdout=holdout,
             threads=threads or outcomes[0].threads,
@@ -345,14 +350,16 @@ def _affordable(members, leaderboard, n_rows, budget, backend):
     """
     if not budget.limited:
         return members
-    from .budget import FINAL_FITS
 
     seconds = {row["model_type"]: row["fit_seconds_per_row"] for row in leaderboard}
     n_jobs = effective_n_jobs(backend.config["n_jobs"])
     ordered = sorted(members, key=lambda member: -member[1])
     kept, total = [ordered[0]], 0.0
     for member, weight in ordered[1:]:
-        total += FINAL_FITS * seconds[member.config["model_type"]] * n_rows
+        # The refit on every row, and the hold-out fit on the rest.
+        test_size = backend.config["test_size"]
+        fits = 2 - test_size if test_size > 0 else 1
+        total += fits * seconds[member.config["model_type"]] * n_rows
         if budget.allows(total / n_jobs):
             kept.append((member, weight))
         else:

@@ -213,7 +213,10 @@ def selection_folds(config, y, *, problem_type, rows=None):
     the choice and its metrics stay an honest estimate.  The folds are made
     as :func:`cv_folds` makes them, on the training rows of the hold-out
     that :meth:`~easy_mlops.training.base.TrainingBackend.split_data` will
-    make (the same ``random_state``); without a hold-out, on every row.
+    make (the same ``random_state``, which must be an int); without a
+    hold-out, on every row.  When the training rows are too few for two
+    folds but every row is not (a class of two rows keeps one), the folds
+    split every row and the note says that the hold-out took part.
 
     Returns
     -------
@@ -234,10 +237,35 @@ def selection_folds(config, y, *, problem_type, rows=None):
     if train is None:
         return cv_folds(config, y, problem_type=problem_type, rows=rows)
     train = np.sort(train)
-    groups = None if rows.groups is None else rows.groups[train]
-    folds, note = cv_folds(
-        config, y[train], problem_type=problem_type, rows=replace(rows, groups=groups)
+    inside = replace(rows, groups=None if rows.groups is None else rows.groups[train])
+    splitter, note = cv_splitter(
+        y[train],
+        n_folds=config["cv_folds"],
+        problem_type=problem_type,
+        random_state=config["random_state"],
+        rows=inside,
     )
+    if splitter is None and config["cv_folds"] > 1:
+        everywhere, _ = cv_splitter(
+            y,
+            n_folds=config["cv_folds"],
+            problem_type=problem_type,
+            random_state=config["random_state"],
+            rows=rows,
+        )
+        if everywhere is not None:
+            folds, all_note = cv_folds(config, y, problem_type=problem_type, rows=rows)
+            why = (note or "").removeprefix("Cross-validation skipped: ").rstrip(".")
+            note = (
+                "The comparison chose on folds of every row, the hold-out's "
+                "included, so the hold-out metrics are optimistic: its training "
+                f"rows are too few ({why}). Use test_size=0, or more rows."
+            )
+            warnings.warn(note, SmallDataWarning, stacklevel=2)
+            return folds, note + (f" {all_note}" if all_note else "")
+    if note is not None:
+        warnings.warn(note, SmallDataWarning, stacklevel=2)
+    folds = cv_indices(splitter, y[train], inside)
     return [(train[fit], train[test]) for fit, test in folds], note
 
 
