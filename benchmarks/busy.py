@@ -23,13 +23,11 @@ is set, and the result records any that were.
 
 # License: BSD 3 clause
 
-import json
 import os
 import subprocess
 import sys
 import time
 from contextlib import contextmanager, nullcontext
-from pathlib import Path
 
 from joblib.parallel import ParallelBackendBase
 
@@ -37,7 +35,6 @@ __all__ = ["busy_machine", "run_side"]
 
 THREAD_VARIABLES = ParallelBackendBase.MAX_NUM_THREADS_VARS
 
-ROOT = Path(__file__).resolve().parents[1]
 SIDES = ("ours", "omp1", "hand", "previous")
 WORKLOADS = ("compare", "fit")
 
@@ -208,32 +205,16 @@ def _run(side, sizes):
                 sizes.busy_fit_rows,
                 sizes.busy_iterations,
             )
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(
-            filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
-        ),
-    }
-    if side == "omp1":
-        env.update(dict.fromkeys(THREAD_VARIABLES, "1"))
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.probe",
-            "busy",
-            side,
-            str(sizes.busy_compare_rows),
-            str(sizes.busy_fit_rows),
-            str(sizes.busy_iterations),
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        check=True,
+    from benchmarks.cases import _probe
+
+    return _probe(
+        "busy",
+        side,
+        str(sizes.busy_compare_rows),
+        str(sizes.busy_fit_rows),
+        str(sizes.busy_iterations),
+        env=dict.fromkeys(THREAD_VARIABLES, "1") if side == "omp1" else None,
     )
-    return json.loads(done.stdout)
 
 
 @contextmanager

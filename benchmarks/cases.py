@@ -228,12 +228,15 @@ def fit_overhead(sizes):
 # -- 2. import ----------------------------------------------------------------
 
 
-def _probe(*args):
+def _probe(*args, env=None):
+    """Run ``python -m benchmarks.probe *args`` in a fresh process and return
+    the JSON it prints; ``env`` adds variables to this process's environment."""
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(
             filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])
         ),
+        **(env or {}),
     }
     completed = subprocess.run(
         [sys.executable, "-m", "benchmarks.probe", *args],

@@ -10,6 +10,7 @@ from sklearn.linear_model import LogisticRegression, RidgeCV
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import (
     GridSearchCV,
+    StratifiedKFold,
     cross_validate,
     train_test_split,
 )
@@ -314,3 +315,23 @@ def test_an_unseeded_comparison_chooses_outside_the_holdout_it_reports(
     assert sorted(np.concatenate([t for _, t in folds])) == sorted(
         set(range(len(y))) - set(test)
     )
+
+
+def test_too_few_training_rows_to_compare_fall_back_to_every_row_and_say_so():
+    from easy_mlops.training.exceptions import SmallDataWarning
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = np.array([0] * 19 + [1] * 19 + [2] * 2)  # the hold-out takes one of the 2
+    with pytest.warns(SmallDataWarning, match="chose on folds of every row"):
+        trainer = ModelTrainer(
+            {"model_type": LISTED, "model_params": PARAMS}, cv_folds=2, test_size=0.5
+        ).fit(X, y)
+    result = trainer.training_result_
+    assert len(result.cv_scores) == 2
+    assert result.split["cv"] == "StratifiedKFold, 2 folds"
+    folds = StratifiedKFold(2, shuffle=True, random_state=42)
+    forest = RandomForestClassifier(n_estimators=15, random_state=42)
+    row = next(r for r in result.leaderboard if r["model_type"] == LISTED[1])
+    expected = cross_validate(forest, X, y, cv=folds, scoring="balanced_accuracy")
+    np.testing.assert_allclose(row["cv_scores"], expected["test_score"])

@@ -238,23 +238,22 @@ def selection_folds(config, y, *, problem_type, rows=None):
         return cv_folds(config, y, problem_type=problem_type, rows=rows)
     train = np.sort(train)
     inside = replace(rows, groups=None if rows.groups is None else rows.groups[train])
-    splitter, note = cv_splitter(
-        y[train],
-        n_folds=config["cv_folds"],
-        problem_type=problem_type,
-        random_state=config["random_state"],
-        rows=inside,
-    )
-    if splitter is None and config["cv_folds"] > 1:
-        everywhere, _ = cv_splitter(
-            y,
+
+    def splitter_of(labels, structure):
+        return cv_splitter(
+            labels,
             n_folds=config["cv_folds"],
             problem_type=problem_type,
             random_state=config["random_state"],
-            rows=rows,
+            rows=structure,
         )
+
+    splitter, note = splitter_of(y[train], inside)
+    if splitter is None:
+        everywhere, all_note = splitter_of(y, rows)
         if everywhere is not None:
-            folds, all_note = cv_folds(config, y, problem_type=problem_type, rows=rows)
+            if all_note is not None:
+                warnings.warn(all_note, SmallDataWarning, stacklevel=2)
             why = (note or "").removeprefix("Cross-validation skipped: ").rstrip(".")
             note = (
                 "The comparison chose on folds of every row, the hold-out's "
@@ -262,6 +261,7 @@ def selection_folds(config, y, *, problem_type, rows=None):
                 f"rows are too few ({why}). Use test_size=0, or more rows."
             )
             warnings.warn(note, SmallDataWarning, stacklevel=2)
+            folds = cv_indices(everywhere, y, rows)
             return folds, note + (f" {all_note}" if all_note else "")
     if note is not None:
         warnings.warn(note, SmallDataWarning, stacklevel=2)
