@@ -23,17 +23,33 @@ __all__ = [
     "HALVING_FACTOR",
     "TimeBudget",
     "final_fits",
+    "final_rows",
     "halving_schedule",
     "run_halving",
 ]
+
+
+def final_rows(test_size):
+    """Rows a member's refit and hold-out fit train on, in units of all rows.
+
+    The refit trains on every row; the hold-out fit, when there is a
+    hold-out, on the ``1 - test_size`` left of them.  Fit time is taken as
+    proportional to the rows.
+
+    Examples
+    --------
+    >>> from easy_mlops.training.budget import final_rows
+    >>> final_rows(0.2), final_rows(0)
+    (1.8, 1)
+    """
+    return 2 - test_size if test_size > 0 else 1
 
 
 def final_fits(test_size, n_folds):
     """How many fold fits a member's hold-out fit and refit cost together.
 
     A comparison's folds train on ``(n_folds - 1) / n_folds`` of the
-    hold-out's training rows; the hold-out fit trains on all of those, the
-    refit on every row.  Fit time is taken as proportional to the rows.
+    hold-out's training rows: :func:`final_rows` in units of those.
 
     Examples
     --------
@@ -43,9 +59,8 @@ def final_fits(test_size, n_folds):
     >>> final_fits(0, 5)
     1.25
     """
-    fold = (n_folds - 1) / n_folds
-    holdout = 1 / fold if test_size > 0 else 0.0
-    return 1 / ((1 - test_size) * fold) + holdout
+    fold_rows = (1 - test_size) * (n_folds - 1) / n_folds
+    return final_rows(test_size) / fold_rows
 
 
 #: Each rung keeps a third of the candidates and gives them three times the

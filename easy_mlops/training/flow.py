@@ -24,7 +24,7 @@ from ._fit_runner import run_fits
 from ._row_columns import warn_unordered_dates
 from ._splitting import describe_split
 from .baseline import check_quality, score_baseline
-from .budget import TimeBudget
+from .budget import TimeBudget, final_rows
 from .comparison import Comparison
 from .ensemble import voting_model
 from .metrics import summarize_cv
@@ -353,13 +353,11 @@ def _affordable(members, leaderboard, n_rows, budget, backend):
 
     seconds = {row["model_type"]: row["fit_seconds_per_row"] for row in leaderboard}
     n_jobs = effective_n_jobs(backend.config["n_jobs"])
+    rows = final_rows(backend.config["test_size"]) * n_rows
     ordered = sorted(members, key=lambda member: -member[1])
     kept, total = [ordered[0]], 0.0
     for member, weight in ordered[1:]:
-        # The refit on every row, and the hold-out fit on the rest.
-        test_size = backend.config["test_size"]
-        fits = 2 - test_size if test_size > 0 else 1
-        total += fits * seconds[member.config["model_type"]] * n_rows
+        total += seconds[member.config["model_type"]] * rows
         if budget.allows(total / n_jobs):
             kept.append((member, weight))
         else:
