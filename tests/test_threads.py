@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 import joblib
 import numpy as np
@@ -258,11 +259,26 @@ def test_one_fit_at_a_time_with_inner_threads(no_thread_variables, data):
     assert_pools(model, 2)
 
 
+def wait_for_no_fits(timeout=60):
+    """Wait until no fit of this process runs: BLAS's limit is shared by the
+    fits running at once, so another fit still running (in a thread an earlier
+    test left) would hold it."""
+    from easy_mlops.training import _threads
+
+    deadline = time.monotonic() + timeout
+    while _threads._fits_running() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _threads._fits_running()
+
+
 def test_limits_end_with_the_fit(no_thread_variables, data):
     # BLAS's limit belongs to the process: the last of the fits that ran at
     # once in worker threads restores it.
+    wait_for_no_fits()
     before = {(p["filepath"], p["num_threads"]) for p in threadpool_info()}
-    threads_in_fit(data, cv_folds=2, n_jobs=2, inner_threads=5)
+    threads, model = threads_in_fit(data, cv_folds=2, n_jobs=2, inner_threads=5)
+    assert threads["parallel_fits"] == 2
+    wait_for_no_fits()
     assert {(p["filepath"], p["num_threads"]) for p in threadpool_info()} == before
 
 
