@@ -27,7 +27,7 @@ import numpy as np
 from sklearn.utils.parallel import Parallel, delayed
 
 from .._sklearn_compat import _safe_indexing
-from ._threads import fit_threads, plan_threads
+from ._threads import batch_threads, fit_threads, plan_threads
 from .callbacks import end_group_tasks, job_task, job_tasks
 from .progress import notify
 from .settings import DEFAULTS
@@ -72,8 +72,9 @@ def run_fits(backend, jobs, problem_type):
     decides where they run (threads by default, loky, Dask), on at most as
     many workers as there are jobs.  Each fit's native threads are limited
     by the batch's :class:`~easy_mlops.training._threads.ThreadPlan`, which
-    every outcome records in ``threads``.  A failing fold is recorded on its
-    outcome; any other failure raises.
+    every outcome records in ``threads``: OpenMP by each fit, BLAS (whose
+    limit belongs to the process) around the whole batch here.  A failing
+    fold is recorded on its outcome; any other failure raises.
     """
     if not jobs:
         return []
@@ -87,7 +88,7 @@ def run_fits(backend, jobs, problem_type):
     outcomes = []
     # Jobs in worker threads cannot record their own warnings; these are
     # recorded here instead, and kept on an outcome of their own.
-    with _recorded_warnings() as from_threads:
+    with _recorded_warnings() as from_threads, batch_threads(plan):
         # Threads by default: the fits run in compiled code that releases
         # the GIL, and threads start at once where worker processes cost
         # more than a small fit.  A joblib.parallel_config backend wins.

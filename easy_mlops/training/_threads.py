@@ -31,12 +31,19 @@ import threading
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import joblib
 from joblib.parallel import ParallelBackendBase, get_active_backend
 
-__all__ = ["ThreadPlan", "fit_threads", "free_cores", "plan_threads", "set_fit_threads"]
+__all__ = [
+    "ThreadPlan",
+    "batch_threads",
+    "fit_threads",
+    "free_cores",
+    "plan_threads",
+    "set_fit_threads",
+]
 
 #: Environment variables that limit native thread pools, in the order they
 #: are read: joblib's own list, which it sets in its worker processes.
@@ -75,12 +82,16 @@ class ThreadPlan:
         ``"environment"`` or ``"budget"``.
     cores : int
         Cores this process may use.
+    pid : int, default=os.getpid()
+        The process that planned the batch, where :func:`batch_threads`
+        limits BLAS for all its fits.
     """
 
     parallel_fits: int
     inner_threads: int
     decided_by: str
     cores: int
+    pid: int = field(default_factory=os.getpid)
 
     @property
     def limits(self):
@@ -241,8 +252,9 @@ def fit_threads(plan):
     """Limit OpenMP and BLAS to the plan's threads while one fit runs.
 
     OpenMP's limit belongs to the calling thread, so each worker sets its
-    own; BLAS's belongs to the process, so the fits running at once in one
-    process share one limit, set by the first and restored by the last.
+    own.  BLAS's belongs to the process: in the process that planned the
+    batch, :func:`batch_threads` holds it for every fit; a worker process
+    (loky, Dask) sets its own around each fit.
     """
     if not plan.limits:
         with _counted_fit():
@@ -252,10 +264,28 @@ def fit_threads(plan):
     openmp, blas = _controllers()
     try:
         with _counted_fit(), openmp.limit(limits=plan.inner_threads):
-            with _shared_blas_limit(blas, plan.inner_threads):
+            if os.getpid() == plan.pid:
                 yield
+            else:
+                with _process_blas_limit(blas, plan.inner_threads):
+                    yield
     finally:
         _fit_threads.reset(token)
+
+
+@contextmanager
+def batch_threads(plan):
+    """Limit BLAS to the plan's threads while a batch of fits runs.
+
+    Entered by the thread that runs the batch, around all its fits; see
+    :func:`fit_threads` for the limit each fit sets itself.
+    """
+    if not plan.limits:
+        yield
+        return
+    _, blas = _controllers()
+    with _process_blas_limit(blas, plan.inner_threads):
+        yield
 
 
 def set_fit_threads(estimator, model_params):
@@ -295,21 +325,22 @@ def _controllers():
     return _cache["pools"]
 
 
-_blas_lock = threading.Lock()
-_blas_state = {"users": 0, "limiter": None}
+# BLAS's thread pool belongs to the process, and a limit set by one Python
+# thread and restored by another can be lost (threadpoolctl 3.8 lets only
+# one thread at a time change OpenBLAS's threads; before it, two threads that
+# overlap restore each other's values).  So one thread at a time holds the
+# limit, sets it and restores it; a batch that starts while another holds it
+# runs under that one's limit, or none once it ends.
+_blas_holder = threading.Lock()
 
 
 @contextmanager
-def _shared_blas_limit(controller, threads):
-    with _blas_lock:
-        if not _blas_state["users"]:
-            _blas_state["limiter"] = controller.limit(limits=threads)
-        _blas_state["users"] += 1
-    try:
+def _process_blas_limit(controller, threads):
+    if not _blas_holder.acquire(blocking=False):
         yield
+        return
+    try:
+        with controller.limit(limits=threads):
+            yield
     finally:
-        with _blas_lock:
-            _blas_state["users"] -= 1
-            if not _blas_state["users"]:
-                _blas_state.pop("limiter").restore_original_limits()
-                _blas_state["limiter"] = None
+        _blas_holder.release()
