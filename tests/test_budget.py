@@ -1,6 +1,7 @@
 """The time budget: halving rungs, and fits that sleep, counted not timed."""
 
 import time
+import warnings
 
 import numpy as np
 import pytest
@@ -8,7 +9,12 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import LinearRegression
 
 from easy_mlops import ModelTrainer
-from easy_mlops.training import EstimatorBackend, ModelSpec, registry
+from easy_mlops.training import (
+    EstimatorBackend,
+    ModelSpec,
+    TimeBudgetWarning,
+    registry,
+)
 from easy_mlops.training.budget import TimeBudget, halving_schedule
 
 FITS = []
@@ -85,8 +91,11 @@ def test_a_budget_stops_adding_folds_and_keeps_the_model():
         cv_folds=4,
         n_jobs=1,
         time_budget=0.5,
-    ).fit(X, y)
+    )
+    with pytest.warns(TimeBudgetWarning, match="time_budget of 0.5 s was too small"):
+        trainer.fit(X, y)
     result = trainer.training_result_
+    assert any(w.startswith("TimeBudgetWarning: ") for w in result.warnings)
     # The refit, the hold-out fit and one fold run together (0.9 s asleep,
     # past the budget): the other three folds are not started.
     assert len(FITS) == 3
@@ -96,6 +105,24 @@ def test_a_budget_stops_adding_folds_and_keeps_the_model():
         for s in result.skipped
     )
     assert trainer.predict(X[:2]) == pytest.approx([np.mean(y)] * 2)
+
+
+def test_a_budget_kept_gives_no_warning():
+    FITS.clear()
+    X, y = np.zeros((40, 2)), np.arange(40.0)
+    config = {
+        "backend": "callable",
+        "build_model": build,
+        "train_fn": sleepy_train,
+        "predict_fn": predict,
+        "problem_type": "regression",
+        "sleep": 0.0,
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TimeBudgetWarning)
+        trainer = ModelTrainer(config, cv_folds=4, n_jobs=1, time_budget=60).fit(X, y)
+    assert len(FITS) == 6
+    assert not any("TimeBudgetWarning" in w for w in trainer.training_result_.warnings)
 
 
 def test_without_a_budget_every_fold_runs():

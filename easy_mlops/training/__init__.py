@@ -17,6 +17,7 @@ from .exceptions import (
     ModelSaveError,
     ProblemTypeWarning,
     SmallDataWarning,
+    TimeBudgetWarning,
     VersionMismatchWarning,
 )
 from .persistence import inspect_model, load_model
@@ -41,6 +42,7 @@ __all__ = [
     "ProblemTypeWarning",
     "SklearnBackend",
     "SmallDataWarning",
+    "TimeBudgetWarning",
     "TrainingRunResult",
     "VersionMismatchWarning",
     "evaluate",

@@ -9,6 +9,7 @@ __all__ = [
     "ModelSaveError",
     "ProblemTypeWarning",
     "SmallDataWarning",
+    "TimeBudgetWarning",
     "VersionMismatchWarning",
 ]
 
@@ -43,6 +44,15 @@ class ModelQualityWarning(EasyMLOpsWarning):
     The baseline (``training_result_.baseline``) predicts the class
     frequencies or the mean; a model that scores no better has learnt nothing
     its scores can vouch for.
+    """
+
+
+class TimeBudgetWarning(EasyMLOpsWarning):
+    """A fit ran well past its ``time_budget``.
+
+    The first candidates' first fold and the final fits always run, so that
+    a model is returned; a budget smaller than they take is overrun.  What
+    the budget left out is in ``training_result_.skipped``.
     """
 
 

@@ -15,7 +15,9 @@ points of ``EstimatorBackend``: ``build_estimator`` and
 
 # License: BSD 3 clause
 
+import math
 import time
+import warnings
 
 import numpy as np
 from joblib import effective_n_jobs
@@ -27,6 +29,7 @@ from .baseline import check_quality, score_baseline
 from .budget import TimeBudget, final_rows
 from .comparison import Comparison
 from .ensemble import voting_model
+from .exceptions import TimeBudgetWarning
 from .metrics import summarize_cv
 from .preprocessing import column_treatment
 from .result import HoldoutRecord, TrainingRunResult
@@ -237,6 +240,7 @@ class TrainingFlow:
         baseline["warning"] = check_quality(
             metrics, cv.scores, baseline, scoring=cv.scoring, problem_type=problem_type
         )
+        overrun = check_budget(budget, backend.model_name(final))
         inputs = backend.inputs
         treatment, reasons = None, {}
         if backend.preprocessing is not None and inputs.feature_names is not None:
@@ -262,6 +266,7 @@ class TrainingFlow:
             skipped=skipped,
             warnings=[
                 *warnings,
+                *([f"TimeBudgetWarning: {overrun}"] if overrun else []),
                 *(
                     f"{o.role}: {c.__name__}: {m}"
                     for o in outcomes
@@ -295,6 +300,31 @@ class TrainingFlow:
                 {m.config["model_type"]: w for m, w in members} if members else {}
             ),
         )
+
+
+def check_budget(budget, model_name):
+    """Warn when a fit ran well past its budget; return the note, or None.
+
+    "Well past" is more than 10 % over: the first batch and the final fits
+    always run, and no fit's time is known before it ends, so a budget
+    smaller than they take cannot be kept.
+    """
+    if not budget.limited or budget.spent() <= OVERRUN * budget.seconds:
+        return None
+    note = (
+        f"The time_budget of {budget.seconds:g} s was too small for the fits "
+        f"that always run (the first batch of folds and the final fits): the "
+        f"fit took {budget.spent():.1f} s. It returned {model_name}, chosen "
+        f"from what it could score; what the budget left out is in "
+        f"training_result_.skipped. Give a time_budget of at least "
+        f"{math.ceil(budget.spent())} s, or none."
+    )
+    warnings.warn(note, TimeBudgetWarning, stacklevel=4)
+    return note
+
+
+#: How far past its budget a fit may run before a TimeBudgetWarning.
+OVERRUN = 1.1
 
 
 class _Voted:
