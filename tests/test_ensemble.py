@@ -504,3 +504,113 @@ def test_an_ensemble_keeps_at_most_three_members(multiclass_data):
         sum("stopped after 1 of 3 folds" == row["error"] for row in result.leaderboard)
         == len(entries) - ENSEMBLE_MEMBERS
     )
+
+
+# -- a time_budget that stopped the halving part-way ----------------------------
+
+
+class _Named:
+    """Stands for the comparing backend: a member is known by its name."""
+
+    def for_model_type(self, name, scoring):
+        return name
+
+
+def budget_cut_outcomes(folds_ran):
+    """Fold outcomes of four regressors on five folds, each candidate having
+    run its first ``folds_ran[name]`` folds (copies of the test rows, as
+    worker processes send back)."""
+    from easy_mlops.training._fit_runner import FitOutcome
+
+    X, y = make_friedman1(n_samples=200, noise=1.0, random_state=5)
+    folds = list(KFold(5, shuffle=True, random_state=1).split(X))
+    models = {
+        "linear": LinearRegression(),
+        "forest": RandomForestRegressor(n_estimators=15, random_state=0),
+        "neighbours": KNeighborsRegressor(5),
+        "tree": DecisionTreeRegressor(max_depth=3, random_state=0),
+    }
+    oof = {name: cross_val_predict(m, X, y, cv=folds) for name, m in models.items()}
+    outcomes = [
+        FitOutcome(
+            "fold",
+            model_type=name,
+            score=r2_score(y[test], oof[name][test]),
+            test=test.copy(),
+            predictions=oof[name][test],
+        )
+        for name, n_folds in folds_ran.items()
+        for _, test in folds[:n_folds]
+    ]
+    ranked = [
+        {
+            "model_type": name,
+            "fit_seconds_per_row": 0.0,
+            "predict_seconds_per_row": 0.0,
+        }
+        for name in folds_ran
+    ]
+    return y, folds, oof, outcomes, ranked
+
+
+def test_a_budget_cut_selects_on_the_folds_the_candidates_share():
+    from easy_mlops.training.ensemble import select_members
+
+    # The budget stopped the last rung: "linear" ran every fold, "forest" and
+    # "neighbours" three, "tree" only the first rung's one.
+    ran = {"linear": 5, "forest": 3, "neighbours": 3, "tree": 1}
+    y, folds, oof, outcomes, ranked = budget_cut_outcomes(ran)
+    chosen = select_members(
+        _Named(), ranked, outcomes, (y, None, folds), "regression", "r2"
+    )
+    shared = folds[:3]
+    names = ["linear", "forest", "neighbours"]
+    score = fold_mean(r2_score, y, shared)
+    counts, best = selection_by_hand(np.array([oof[n] for n in names]), score, 50)
+    expected = {n: c / counts.sum() for n, c in zip(names, counts, strict=True) if c}
+    assert len(expected) >= 2
+    assert chosen.weights == pytest.approx(expected)
+    assert [m for m, _ in chosen.members] == list(expected)
+    assert chosen.row["cv_mean"] == pytest.approx(best)
+    assert len(chosen.row["cv_scores"]) == 3
+    assert "first 3 of 5 folds" in chosen.note
+
+
+def test_every_fold_run_selects_on_every_fold_with_no_note():
+    from easy_mlops.training.ensemble import select_members
+
+    ran = {"linear": 5, "forest": 5, "neighbours": 5, "tree": 1}
+    y, folds, oof, outcomes, ranked = budget_cut_outcomes(ran)
+    chosen = select_members(
+        _Named(), ranked, outcomes, (y, None, folds), "regression", "r2"
+    )
+    names = ["linear", "forest", "neighbours"]
+    counts, best = selection_by_hand(
+        np.array([oof[n] for n in names]), fold_mean(r2_score, y, folds), 50
+    )
+    assert chosen.row["cv_mean"] == pytest.approx(best)
+    assert len(chosen.row["cv_scores"]) == 5
+    assert chosen.note == ""
+
+
+def test_a_cut_after_the_first_rung_selects_among_the_three_best_ranked():
+    from easy_mlops.training.ensemble import select_members
+
+    # Only the first fold is shared by more than one candidate: selection on
+    # it reads the first three by rank (the most members an ensemble has),
+    # though "tree" would add to the blend.
+    ran = {"linear": 5, "forest": 1, "neighbours": 1, "tree": 1}
+    y, folds, oof, outcomes, ranked = budget_cut_outcomes(ran)
+    chosen = select_members(
+        _Named(), ranked, outcomes, (y, None, folds), "regression", "r2"
+    )
+    score = fold_mean(r2_score, y, folds[:1])
+    names = ["linear", "forest", "neighbours"]
+    counts, best = selection_by_hand(np.array([oof[n] for n in names]), score, 50)
+    every, _ = selection_by_hand(np.array([oof[n] for n in ran]), score, 50)
+    assert every[-1] > 0
+    assert chosen.weights == pytest.approx(
+        {n: c / counts.sum() for n, c in zip(names, counts, strict=True) if c}
+    )
+    assert chosen.row["cv_mean"] == pytest.approx(best)
+    assert "first 1 of 5 folds" in chosen.note

@@ -355,6 +355,8 @@ class Comparison:
                 problem_type,
                 scoring,
             )
+            if chosen.note:
+                warnings.append(chosen.note)
             if chosen.members is not None:
                 board.insert(0, chosen.row)
                 cv = CrossValidationResult(
@@ -375,7 +377,6 @@ class Comparison:
                     threads=outcomes[0].threads,
                     members=chosen.members,
                 )
-            warnings.append(chosen.note)
         best = ranked[0]
         cv = CrossValidationResult(
             scores=list(best["cv_scores"]),

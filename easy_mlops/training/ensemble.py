@@ -238,7 +238,7 @@ def out_of_fold(outcomes, folds, n_rows, classes):
     if len(done) != len(folds):
         return None
     if classes is None:
-        predictions = np.empty(n_rows)
+        predictions = np.zeros(n_rows)
     else:
         predictions = np.zeros((n_rows, len(classes)))
     for outcome in done:
@@ -401,23 +401,43 @@ def select_members(backend, ranked, outcomes, data, problem_type, scoring):
     -------
     chosen : Chosen
     """
-    y, sample_weight, folds = data
+    y, sample_weight, all_folds = data
     classes = np.unique(y) if problem_type == "classification" else None
-    usable, predictions = [], []
+    # Each candidate's folds that ran, from the first on: a time_budget may
+    # stop the last rungs of the halving part-way.
+    ran = []
     for row in ranked:
         name = row["model_type"]
         mine = [o for o in outcomes if o.role == "fold" and o.model_type == name]
-        oof = out_of_fold(mine, folds, y.shape[0], classes)
-        if oof is not None:
+        first = _first_folds(mine, all_folds)
+        if classes is not None and any(o.predictions.ndim != 2 for o in first):
+            first = []  # a classifier without probabilities cannot vote softly
+        ran.append(first)
+    # Selection reads the folds that at least two candidates ran: every fold
+    # unless the budget stopped the halving early.
+    n_folds = sorted((len(first) for first in ran), reverse=True)[1:2] or [0]
+    folds = all_folds[: n_folds[0]]
+    usable, predictions = [], []
+    for row, first in zip(ranked, ran, strict=True):
+        if folds and len(first) >= len(folds) and len(usable) < ENSEMBLE_MEMBERS:
             usable.append(row)
-            predictions.append(oof)
+            predictions.append(
+                out_of_fold(first[: len(folds)], folds, y.shape[0], classes)
+            )
     kind = "probabilities" if classes is not None else "predictions"
     if len(usable) < 2:
         return Chosen(
             None,
             note=f"ensemble: fewer than two candidates have out-of-fold {kind} on "
-            f"every fold ({', '.join(r['model_type'] for r in usable) or 'none'}); "
-            "the best single model is kept.",
+            f"the same folds ({', '.join(r['model_type'] for r in usable) or 'none'}"
+            "); the best single model is kept.",
+        )
+    note = ""
+    if len(folds) < len(all_folds):
+        note = (
+            f"ensemble: weights chosen on the first {len(folds)} of "
+            f"{len(all_folds)} folds, the ones its candidates all ran within the "
+            "time_budget."
         )
     score_fold = fold_scorer(scoring, problem_type, classes, sample_weight)
     counts, _ = greedy_selection(
@@ -451,4 +471,27 @@ def select_members(backend, ranked, outcomes, data, problem_type, scoring):
         ],
         row=row,
         weights={r["model_type"]: w for r, w in picked},
+        note=note,
     )
+
+
+def _first_folds(outcomes, folds):
+    """A candidate's outcomes of ``folds``, in order, up to the first missing
+    or failed one (a fold's outcome is found by its test rows: outcomes from
+    worker processes hold copies of them)."""
+    done = [o for o in outcomes if o.error is None and o.predictions is not None]
+    first = []
+    for _, test in folds:
+        match = next(
+            (
+                o
+                for o in done
+                if o.test is test
+                or (len(o.test) == len(test) and np.array_equal(o.test, test))
+            ),
+            None,
+        )
+        if match is None:
+            break
+        first.append(match)
+    return first
