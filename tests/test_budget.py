@@ -216,3 +216,31 @@ def test_a_budgeted_comparison_runs_cheapest_first_and_always_returns_a_model(
     assert any(s.startswith("slowest: folds 1 to 1 not run") for s in result.skipped)
     assert any(s.startswith("slow: folds 2 to 3 not run") for s in result.skipped)
     assert trainer.score(X, y) > 0.9
+
+
+def test_a_candidate_the_budget_stops_does_not_stop_the_cheaper_ones(sleepy_backend):
+    FITS.clear()
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 2))
+    y = X @ [3.0, -2.0] + rng.normal(size=60)
+    trainer = ModelTrainer(
+        backend="sleepy_test",
+        model_type=["slow", "fast", "ensemble"],
+        cv_folds=3,
+        test_size=0,
+        n_jobs=1,
+        time_budget=1.5,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TimeBudgetWarning)
+        trainer.fit(X, y)
+    result = trainer.training_result_
+    board = {row["model_type"]: row for row in result.leaderboard}
+    # The first fold of each (fast, the cheapest, first); then, fold by fold,
+    # slow (ranked first) would pass the budget with its final fits: it
+    # stops, and fast runs its other two folds.
+    assert FITS[:4] == [0.0, 0.5, 0.0, 0.0]
+    assert len(board["slow"]["cv_scores"]) == 1
+    assert len(board["fast"]["cv_scores"]) == 3
+    assert any(s.startswith("slow: folds 2 to 3 not run") for s in result.skipped)
+    assert not any(s.startswith("fast:") for s in result.skipped)

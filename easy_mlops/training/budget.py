@@ -22,7 +22,6 @@ from ._fit_runner import run_fits
 __all__ = [
     "HALVING_FACTOR",
     "TimeBudget",
-    "final_fits",
     "final_rows",
     "halving_schedule",
     "run_halving",
@@ -43,24 +42,6 @@ def final_rows(test_size):
     (1.8, 1)
     """
     return 2 - test_size if test_size > 0 else 1
-
-
-def final_fits(test_size, n_folds):
-    """How many fold fits a member's hold-out fit and refit cost together.
-
-    A comparison's folds train on ``(n_folds - 1) / n_folds`` of the
-    hold-out's training rows: :func:`final_rows` in units of those.
-
-    Examples
-    --------
-    >>> from easy_mlops.training.budget import final_fits
-    >>> round(final_fits(0.2, 5), 2)
-    2.81
-    >>> final_fits(0, 5)
-    1.25
-    """
-    fold_rows = (1 - test_size) * (n_folds - 1) / n_folds
-    return final_rows(test_size) / fold_rows
 
 
 #: Each rung keeps a third of the candidates and gives them three times the
@@ -174,11 +155,12 @@ def run_halving(
 
     The candidates come cheapest first.  Each rung of
     :func:`halving_schedule` scores the candidates kept, best first by their
-    mean score so far, on its folds, in parallel batches of at least
+    mean score so far, on its folds, fold by fold, in parallel batches of
     ``n_jobs`` fits; before each batch the budget must allow its estimated
-    time plus the final fits, except for the very first batch, so that some
-    model is always trained.  A candidate left out records why in
-    ``budget.skipped``.
+    time plus the final fits of the best ``min_survivors``, except for the
+    very first batch, so that some model is always trained.  A batch it does
+    not allow stops its candidates, which record in ``budget.skipped`` the
+    folds of the rung they did not run; the others go on.
 
     Parameters
     ----------
@@ -202,38 +184,54 @@ def run_halving(
     X, y, sample_weight = data
     n_jobs = effective_n_jobs(backend.config["n_jobs"])
     test_size = backend.config["test_size"]
+    n_rows = y.shape[0]
+    # Build each candidate once before any fit is timed: that imports what
+    # its fits need (skrub, the boosting libraries), which the first fit of a
+    # process would otherwise carry (1.3 s for skrub), and the estimates would
+    # read as fit time, as much as a candidate's cost over again.
+    for candidate in candidates:
+        candidate.build_model(problem_type)
     outcomes, alive, done = [], list(candidates), 0
     rungs = halving_schedule(len(candidates), len(folds), min_survivors=min_survivors)
     for kept, upto in rungs:
         if done:
             alive = sorted(alive, key=lambda c: -_mean_score(c, outcomes))[:kept]
-        pending = list(alive)
-        while pending:
-            chunk = [pending.pop(0)]
-            while pending and len(chunk) * (upto - done) < n_jobs:
-                chunk.append(pending.pop(0))
-            seconds = _fold_seconds(backend, chunk, outcomes) * (upto - done) / n_jobs
-            reserve = final_fits(test_size, len(folds)) * _fold_seconds(
-                backend,
-                sorted(alive, key=lambda c: -_mean_score(c, outcomes))[:min_survivors],
-                outcomes,
+        # Fold by fold, so that a budget that runs out leaves the candidates
+        # on as many folds as each other: an ensemble selects on the folds
+        # they share.
+        pairs = [(c, fold) for fold in range(done, upto) for c in alive]
+        while pairs:
+            chunk, pairs = pairs[:n_jobs], pairs[n_jobs:]
+            seconds = sum(_fold_seconds(backend, [c], outcomes) for c, _ in chunk)
+            best = sorted(alive, key=lambda c: -_mean_score(c, outcomes))
+            reserve = _final_seconds(
+                backend, best[:min_survivors], outcomes, final_rows(test_size) * n_rows
             )
-            if outcomes and not budget.allows(seconds + reserve / n_jobs):
-                for candidate in (*chunk, *pending):
-                    budget.skip(
-                        f"{candidate.config['model_type']}: folds {done + 1} to "
-                        f"{upto} not run"
-                    )
-                alive = [c for c in alive if c not in chunk and c not in pending]
-                break
+            if outcomes and not budget.allows((seconds + reserve) / n_jobs):
+                # These candidates stop here; cheaper ones may still fit.
+                refused = [c for c, _ in chunk]
+                _skip_the_rest(
+                    [p for p in (*chunk, *pairs) if p[0] in refused], upto, budget
+                )
+                pairs = [p for p in pairs if p[0] not in refused]
+                alive = [c for c in alive if c not in refused]
+                continue
             jobs = [
-                ("fold", X, y, sample_weight, train, test, candidate)
-                for candidate in chunk
-                for train, test in folds[done:upto]
+                ("fold", X, y, sample_weight, *folds[fold], candidate)
+                for candidate, fold in chunk
             ]
             outcomes += run_fits(backend, jobs, problem_type)
         done = upto
     return outcomes
+
+
+def _skip_the_rest(pairs, upto, budget):
+    """Record, for each candidate, the folds of the rung it did not run."""
+    first = {}
+    for candidate, fold in pairs:
+        first.setdefault(candidate.config["model_type"], fold)
+    for name, fold in first.items():
+        budget.skip(f"{name}: folds {fold + 1} to {upto} not run")
 
 
 def _mine(candidate, outcomes):
@@ -253,10 +251,25 @@ def _fold_seconds(backend, candidates, outcomes):
     out-of-fold predictions); one that has not is estimated by its catalogue
     ``cost`` times the seconds per unit of cost seen so far.
     """
+    return _estimate(backend, candidates, outcomes, "seconds")
+
+
+def _final_seconds(backend, candidates, outcomes, rows):
+    """Estimated seconds of the final fits of each candidate, summed: its
+    folds' fit seconds per row times the ``rows`` the final fits train on
+    (as ``flow``'s check of an ensemble's affordable members reads them)."""
+    return rows * _estimate(backend, candidates, outcomes, "fit_seconds_per_row")
+
+
+def _estimate(backend, candidates, outcomes, field):
+    """The sum over candidates of the mean ``field`` of their folds; a
+    candidate not run yet gets its ``cost`` times the mean per unit of cost
+    of those that ran."""
     seen = {}
     for outcome in outcomes:
-        if outcome.role == "fold" and np.isfinite(outcome.seconds):
-            seen.setdefault(outcome.model_type, []).append(outcome.seconds)
+        value = getattr(outcome, field)
+        if outcome.role == "fold" and np.isfinite(value):
+            seen.setdefault(outcome.model_type, []).append(value)
     cost = {name: spec.cost for name, spec in backend.model_types.items()}
     unit = np.mean([np.mean(t) / cost[name] for name, t in seen.items()] or [0.0])
     return float(
