@@ -276,8 +276,11 @@ def test_the_thread_running_the_batch_holds_the_blas_limit(no_thread_variables, 
     openblas = pytest.importorskip("threadpoolctl").OpenBLASController
     if not hasattr(openblas, "_SHARED_STATE"):
         pytest.skip("threadpoolctl before 3.8 has no controlling thread")
-    if not any(p["internal_api"] == "openblas" for p in threadpool_info()):
-        pytest.skip("needs OpenBLAS")
+    if not any(
+        p["internal_api"] == "openblas" and p["threading_layer"] != "openmp"
+        for p in threadpool_info()
+    ):
+        pytest.skip("needs OpenBLAS with its own threads (not OpenMP's)")
     seen = []
 
     def train(model, X, y, config):
@@ -295,6 +298,50 @@ def test_the_thread_running_the_batch_holds_the_blas_limit(no_thread_variables, 
     runner.start()
     runner.join()
     assert seen and set(seen) == {runner}
+
+
+def test_batches_at_once_share_the_blas_limit_until_the_last_ends(
+    no_thread_variables, data
+):
+    # Two trainers fit at once in two threads (a threaded search): the second
+    # still runs under BLAS's limit after the first has ended.
+    if not any(p["user_api"] == "blas" for p in threadpool_info()):
+        pytest.skip("needs a BLAS that threadpoolctl controls")
+    before = {(p["filepath"], p["num_threads"]) for p in threadpool_info()}
+    first_done, second_started, seen = threading.Event(), threading.Event(), {}
+
+    def first(model, X, y, config):
+        assert second_started.wait(30)
+        model["mean"] = float(np.mean(y))
+
+    def second(model, X, y, config):
+        second_started.set()
+        assert first_done.wait(30)
+        blas = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+        seen["blas"] = set(blas)
+        model["mean"] = float(np.mean(y))
+
+    def fit(train_fn, done=None):
+        ModelTrainer(
+            {**RECORDER, "train_fn": train_fn},
+            problem_type="regression",
+            cv_folds=0,
+            test_size=0,
+            inner_threads=3,
+        ).fit(*data)
+        if done is not None:
+            done.set()
+
+    runners = [
+        threading.Thread(target=fit, args=(second,)),
+        threading.Thread(target=fit, args=(first, first_done)),
+    ]
+    for runner in runners:
+        runner.start()
+    for runner in runners:
+        runner.join(60)
+    assert seen["blas"] == {3}
+    assert {(p["filepath"], p["num_threads"]) for p in threadpool_info()} == before
 
 
 def test_fits_of_a_batch_run_on_at_most_its_workers(no_thread_variables, data):

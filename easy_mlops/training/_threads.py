@@ -249,7 +249,7 @@ def _counted_fit():
 
 @contextmanager
 def fit_threads(plan):
-    """Limit OpenMP and BLAS to the plan's threads while one fit runs.
+    """Limit native threads to the plan's while one fit runs.
 
     OpenMP's limit belongs to the calling thread, so each worker sets its
     own.  BLAS's belongs to the process: in the process that planned the
@@ -325,22 +325,54 @@ def _controllers():
     return _cache["pools"]
 
 
-# BLAS's thread pool belongs to the process, and a limit set by one Python
-# thread and restored by another can be lost (threadpoolctl 3.8 lets only
-# one thread at a time change OpenBLAS's threads; before it, two threads that
-# overlap restore each other's values).  So one thread at a time holds the
-# limit, sets it and restores it; a batch that starts while another holds it
-# runs under that one's limit, or none once it ends.
-_blas_holder = threading.Lock()
+# BLAS's thread pool belongs to the process.  The batches of fits that run at
+# once in one process (a threaded search over trainers, a Dask worker's
+# threads) share one limit: the first to start sets it, the last to end
+# restores it, so none runs unlimited while another still holds it.  The
+# last may end in another Python thread than the first, and threadpoolctl
+# 3.8 lets only the thread that last changed OpenBLAS's threads change them
+# again (earlier versions have no such rule): the limit is handed over
+# explicitly before it is set and before it is restored.
+_blas_lock = threading.Lock()
+_blas_state = {"users": 0, "limiter": None}
 
 
 @contextmanager
 def _process_blas_limit(controller, threads):
-    if not _blas_holder.acquire(blocking=False):
-        yield
-        return
+    with _blas_lock:
+        if not _blas_state["users"]:
+            _release_blas_control()
+            _blas_state["limiter"] = controller.limit(limits=threads)
+        _blas_state["users"] += 1
     try:
-        with controller.limit(limits=threads):
-            yield
+        yield
     finally:
-        _blas_holder.release()
+        with _blas_lock:
+            _blas_state["users"] -= 1
+            if not _blas_state["users"]:
+                _release_blas_control()
+                _blas_state.pop("limiter").restore_original_limits()
+                _blas_state["limiter"] = None
+                _release_blas_control()
+
+
+def _release_blas_control():
+    """Let any Python thread change OpenBLAS's threads (threadpoolctl 3.8)."""
+    import threadpoolctl
+
+    controller = getattr(threadpoolctl, "OpenBLASController", None)
+    release = getattr(controller, "clear_controlling_thread", None)
+    if release is not None:
+        release(force=True)
+
+
+def _forget_blas_limit():
+    # A process forked while a batch ran (joblib's multiprocessing backend)
+    # inherits the library's limit, but none of the batches: it starts afresh.
+    global _blas_lock
+    _blas_lock = threading.Lock()
+    _blas_state.update(users=0, limiter=None)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_blas_limit)

@@ -22,6 +22,7 @@ from ._fit_runner import run_fits
 __all__ = [
     "HALVING_FACTOR",
     "TimeBudget",
+    "batch_seconds",
     "final_rows",
     "halving_schedule",
     "run_halving",
@@ -29,7 +30,7 @@ __all__ = [
 
 
 def final_rows(test_size):
-    """Rows a member's refit and hold-out fit train on, in units of all rows.
+    """The rows each of a member's final fits trains on, in units of all rows.
 
     The refit trains on every row; the hold-out fit, when there is a
     hold-out, on the ``1 - test_size`` left of them.  Fit time is taken as
@@ -38,10 +39,10 @@ def final_rows(test_size):
     Examples
     --------
     >>> from easy_mlops.training.budget import final_rows
-    >>> final_rows(0.2), final_rows(0)
-    (1.8, 1)
+    >>> final_rows(0.25), final_rows(0)
+    ((1, 0.75), (1,))
     """
-    return 2 - test_size if test_size > 0 else 1
+    return (1, 1 - test_size) if test_size > 0 else (1,)
 
 
 #: Each rung keeps a third of the candidates and gives them three times the
@@ -202,19 +203,28 @@ def run_halving(
         pairs = [(c, fold) for fold in range(done, upto) for c in alive]
         while pairs:
             chunk, pairs = pairs[:n_jobs], pairs[n_jobs:]
-            seconds = sum(_fold_seconds(backend, [c], outcomes) for c, _ in chunk)
             best = sorted(alive, key=lambda c: -_mean_score(c, outcomes))
-            reserve = _final_seconds(
-                backend, best[:min_survivors], outcomes, final_rows(test_size) * n_rows
+            seconds = batch_seconds(
+                [_fold_seconds(backend, [c], outcomes) for c, _ in chunk], n_jobs
             )
-            if outcomes and not budget.allows((seconds + reserve) / n_jobs):
-                # These candidates stop here; cheaper ones may still fit.
-                refused = [c for c, _ in chunk]
+            reserve = batch_seconds(
+                [
+                    _final_seconds(backend, [c], outcomes, rows)
+                    for c in best[:min_survivors]
+                    for rows in np.multiply(final_rows(test_size), n_rows)
+                ],
+                n_jobs,
+            )
+            if outcomes and not budget.allows(seconds + reserve):
+                # These candidates stop here, and so do those ranked after
+                # them (they come later in ``alive``): a candidate ranked
+                # lower must not go on to more folds than a better one.
+                stop = alive[min(alive.index(c) for c, _ in chunk) :]
                 _skip_the_rest(
-                    [p for p in (*chunk, *pairs) if p[0] in refused], upto, budget
+                    [p for p in (*chunk, *pairs) if p[0] in stop], upto, budget
                 )
-                pairs = [p for p in pairs if p[0] not in refused]
-                alive = [c for c in alive if c not in refused]
+                pairs = [p for p in pairs if p[0] not in stop]
+                alive = [c for c in alive if c not in stop]
                 continue
             jobs = [
                 ("fold", X, y, sample_weight, *folds[fold], candidate)
@@ -223,6 +233,14 @@ def run_halving(
             outcomes += run_fits(backend, jobs, problem_type)
         done = upto
     return outcomes
+
+
+def batch_seconds(estimates, n_jobs):
+    """The wall time of fits run ``n_jobs`` at a time: their total shared by
+    the workers, but never less than the longest fit."""
+    if not estimates:
+        return 0.0
+    return max(sum(estimates) / min(n_jobs, len(estimates)), max(estimates))
 
 
 def _skip_the_rest(pairs, upto, budget):

@@ -270,7 +270,8 @@ class Comparison:
         run in one parallel batch.  Otherwise the candidates run cheapest
         first by successive halving (:func:`~easy_mlops.training.budget.run_halving`),
         and an ensemble's weights are chosen on the out-of-fold predictions
-        of the candidates scored on every fold.
+        of the best candidates, on the first folds at least two of them ran
+        (every fold, unless the budget stopped the halving early).
 
         Parameters
         ----------
@@ -347,9 +348,15 @@ class Comparison:
         ]
         named = scoring_name({"scoring": scoring}, problem_type)
         if ensembling:
+            # A candidate the time_budget stopped part-way has predictions on
+            # its first folds: selection may blend it on the folds it shares.
+            stopped = sorted(
+                (row for row in board if _stopped(row)),
+                key=lambda row: (-len(row["cv_scores"]), -row["cv_mean"]),
+            )
             chosen = select_members(
                 backend,
-                ranked,
+                ranked + stopped,
                 outcomes,
                 (y, sample_weight, folds),
                 problem_type,
@@ -404,11 +411,24 @@ def _estimator_name(candidate, problem_type):
     return type(unwrap(candidate.build_estimator(problem_type))).__name__
 
 
+#: How a leaderboard row of a candidate successive halving stopped begins.
+STOPPED = "stopped after"
+
+
+def _stopped(row):
+    """Whether a leaderboard row is a candidate stopped part-way with scores."""
+    return (
+        row["error"] is not None
+        and row["error"].startswith(STOPPED)
+        and np.isfinite(row["cv_mean"])
+    )
+
+
 def _leaderboard(candidates, outcomes, skipped, problem_type, n_folds):
     """One row per candidate, ranked ones first, best first.
 
     A candidate is ranked when it was scored on the most folds any candidate
-    got (all of them, unless the time budget ran out after the first rung):
+    got (all of them, unless the time budget stopped the halving early):
     successive halving leaves the others with fewer folds, not comparable.
     """
     mine = {
@@ -429,7 +449,7 @@ def _leaderboard(candidates, outcomes, skipped, problem_type, n_folds):
         if not scores:
             error = "skipped: not started within the time_budget"
         elif len(scores) < most:
-            error = f"stopped after {len(scores)} of {n_folds} folds"
+            error = f"{STOPPED} {len(scores)} of {n_folds} folds"
         else:
             error = None if finite else (errors[0] if errors else "no score")
         rows.append(

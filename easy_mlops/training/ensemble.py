@@ -426,18 +426,21 @@ def select_members(backend, ranked, outcomes, data, problem_type, scoring):
             )
     kind = "probabilities" if classes is not None else "predictions"
     if len(usable) < 2:
+        having = [
+            row["model_type"] for row, first in zip(ranked, ran, strict=True) if first
+        ]
         return Chosen(
             None,
             note=f"ensemble: fewer than two candidates have out-of-fold {kind} on "
-            f"the same folds ({', '.join(r['model_type'] for r in usable) or 'none'}"
-            "); the best single model is kept.",
+            f"the same folds (with {kind}: {', '.join(having) or 'none'}); the "
+            "best single model is kept.",
         )
     note = ""
     if len(folds) < len(all_folds):
         note = (
             f"ensemble: weights chosen on the first {len(folds)} of "
-            f"{len(all_folds)} folds, the ones its candidates all ran within the "
-            "time_budget."
+            f"{len(all_folds)} folds, the ones its candidates all ran (the "
+            "time_budget stopped the others, or they failed)."
         )
     score_fold = fold_scorer(scoring, problem_type, classes, sample_weight)
     counts, _ = greedy_selection(

@@ -2,6 +2,9 @@
 
 # License: BSD 3 clause
 
+import os
+import sys
+
 __all__ = [
     "EasyMLOpsWarning",
     "ModelLoadError",
@@ -66,3 +69,27 @@ class ModelLoadError(ValueError):
 
 class ModelSaveError(ValueError):
     """A model could not be saved; the file at the target path is unchanged."""
+
+
+#: The package's folder: frames of files under it are the library's own.
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def user_stacklevel():
+    """The ``stacklevel`` that makes ``warnings.warn`` name the user's line.
+
+    Counts, from the caller of this function, the frames of easy_mlops and
+    of the scikit-learn callback support that wraps ``fit``, up to the first
+    frame of other code.
+
+    Returns
+    -------
+    stacklevel : int
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None and (
+        frame.f_code.co_filename.startswith(_PACKAGE)
+        or f"sklearn{os.sep}callback{os.sep}" in frame.f_code.co_filename
+    ):
+        frame, level = frame.f_back, level + 1
+    return level

@@ -15,7 +15,6 @@ points of ``EstimatorBackend``: ``build_estimator`` and
 
 # License: BSD 3 clause
 
-import math
 import time
 import warnings
 
@@ -26,10 +25,10 @@ from ._fit_runner import run_fits
 from ._row_columns import warn_unordered_dates
 from ._splitting import describe_split
 from .baseline import check_quality, score_baseline
-from .budget import TimeBudget, final_rows
+from .budget import TimeBudget, batch_seconds, final_rows
 from .comparison import Comparison
 from .ensemble import voting_model
-from .exceptions import TimeBudgetWarning
+from .exceptions import TimeBudgetWarning, user_stacklevel
 from .metrics import summarize_cv
 from .preprocessing import column_treatment
 from .result import HoldoutRecord, TrainingRunResult
@@ -240,7 +239,7 @@ class TrainingFlow:
         baseline["warning"] = check_quality(
             metrics, cv.scores, baseline, scoring=cv.scoring, problem_type=problem_type
         )
-        overrun = check_budget(budget, backend.model_name(final))
+        overrun = check_budget(budget)
         inputs = backend.inputs
         treatment, reasons = None, {}
         if backend.preprocessing is not None and inputs.feature_names is not None:
@@ -302,7 +301,7 @@ class TrainingFlow:
         )
 
 
-def check_budget(budget, model_name):
+def check_budget(budget):
     """Warn when a fit ran well past its budget; return the note, or None.
 
     "Well past" is more than 10 % over: the first batch and the final fits
@@ -312,14 +311,13 @@ def check_budget(budget, model_name):
     if not budget.limited or budget.spent() <= OVERRUN * budget.seconds:
         return None
     note = (
-        f"The time_budget of {budget.seconds:g} s was too small for the fits "
-        f"that always run (the first batch of folds and the final fits): the "
-        f"fit took {budget.spent():.1f} s. It returned {model_name}, chosen "
-        f"from what it could score; what the budget left out is in "
-        f"training_result_.skipped. Give a time_budget of at least "
-        f"{math.ceil(budget.spent())} s, or none."
+        f"The fit took {budget.spent():.1f} s, more than its time_budget of "
+        f"{budget.seconds:g} s: the fits that always run (the first batch of "
+        "folds and the final fits) took longer than the budget, or a batch "
+        "took longer than its estimate. What the budget left out is in "
+        "training_result_.skipped."
     )
-    warnings.warn(note, TimeBudgetWarning, stacklevel=4)
+    warnings.warn(note, TimeBudgetWarning, stacklevel=user_stacklevel())
     return note
 
 
@@ -381,15 +379,19 @@ def _affordable(members, leaderboard, n_rows, budget, backend):
     if not budget.limited:
         return members
 
-    seconds = {row["model_type"]: row["fit_seconds_per_row"] for row in leaderboard}
+    per_row = {row["model_type"]: row["fit_seconds_per_row"] for row in leaderboard}
     n_jobs = effective_n_jobs(backend.config["n_jobs"])
-    rows = final_rows(backend.config["test_size"]) * n_rows
+    rows = np.multiply(final_rows(backend.config["test_size"]), n_rows)
+
+    def final_fits(member):
+        return [per_row[member.config["model_type"]] * r for r in rows]
+
     ordered = sorted(members, key=lambda member: -member[1])
-    kept, total = [ordered[0]], 0.0
+    kept, fits = [ordered[0]], final_fits(ordered[0])
     for member, weight in ordered[1:]:
-        total += seconds[member.config["model_type"]] * rows
-        if budget.allows(total / n_jobs):
+        if budget.allows(batch_seconds([*fits, *final_fits(member)], n_jobs)):
             kept.append((member, weight))
+            fits += final_fits(member)
         else:
             budget.skip(f"ensemble member {member.config['model_type']}: not refit")
     scale = sum(weight for _, weight in kept)
