@@ -614,3 +614,61 @@ def test_a_cut_after_the_first_rung_selects_among_the_three_best_ranked():
     )
     assert chosen.row["cv_mean"] == pytest.approx(best)
     assert "first 1 of 5 folds" in chosen.note
+
+
+def test_a_budget_never_reached_gives_the_same_ensemble(ensembled, multiclass_data):
+    from easy_mlops import ModelTrainer
+
+    X, y = multiclass_data
+    budgeted = ModelTrainer(
+        {"model_type": LISTED, "model_params": TREES, "time_budget": 600},
+        cv_folds=3,
+        n_jobs=1,
+    ).fit(X, y)
+    expected = ensembled.training_result_
+    result = budgeted.training_result_
+    assert len(result.ensemble_weights) >= 2
+    assert result.ensemble_weights == pytest.approx(expected.ensemble_weights)
+    assert result.skipped == expected.skipped
+    assert budgeted.predict_proba(X) == pytest.approx(ensembled.predict_proba(X))
+
+
+def test_members_whose_final_fits_the_budget_cannot_afford_are_dropped():
+    from easy_mlops.training.budget import TimeBudget
+    from easy_mlops.training.flow import _affordable
+
+    class Member:
+        def __init__(self, name):
+            self.config = {"model_type": name}
+
+    class Comparing:
+        config = {"n_jobs": 1, "test_size": 0.2}
+
+    heavy, light, first = Member("heavy"), Member("light"), Member("first")
+    board = [
+        {"model_type": "first", "fit_seconds_per_row": 0.01},
+        {"model_type": "heavy", "fit_seconds_per_row": 0.5},
+        {"model_type": "light", "fit_seconds_per_row": 0.001},
+    ]
+    budget = TimeBudget(60)
+    kept = _affordable(
+        [(heavy, 0.3), (first, 0.5), (light, 0.2)], board, 100, budget, Comparing()
+    )
+    # Final fits on 100 and 80 rows, one at a time: first 1.8 s, heavy 90 s
+    # more (past the 60 s), light 0.18 s more. The heaviest weight always
+    # stays; the weights kept are scaled to sum to one.
+    assert [(m.config["model_type"], w) for m, w in kept] == [
+        ("first", pytest.approx(0.5 / 0.7)),
+        ("light", pytest.approx(0.2 / 0.7)),
+    ]
+    assert [s.split(":")[0] for s in budget.skipped] == ["ensemble member heavy"]
+    # With two workers the 90 s of heavy's two fits take 50 s: it stays.
+    Comparing.config = {"n_jobs": 2, "test_size": 0.2}
+    kept = _affordable(
+        [(heavy, 0.3), (first, 0.5), (light, 0.2)],
+        board,
+        100,
+        TimeBudget(60),
+        Comparing(),
+    )
+    assert [m.config["model_type"] for m, _ in kept] == ["first", "heavy", "light"]

@@ -387,7 +387,7 @@ def _affordable(members, leaderboard, n_rows, budget, backend):
         return [per_row[member.config["model_type"]] * r for r in rows]
 
     ordered = sorted(members, key=lambda member: -member[1])
-    kept, fits = [ordered[0]], final_fits(ordered[0])
+    kept, fits = [ordered[0]], final_fits(ordered[0][0])
     for member, weight in ordered[1:]:
         if budget.allows(batch_seconds([*fits, *final_fits(member)], n_jobs)):
             kept.append((member, weight))
