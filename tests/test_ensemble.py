@@ -655,12 +655,25 @@ def test_members_whose_final_fits_the_budget_cannot_afford_are_dropped():
         [(heavy, 0.3), (first, 0.5), (light, 0.2)], board, 100, budget, Comparing()
     )
     # Final fits on 100 and 80 rows, one at a time: first 1.8 s, heavy 90 s
-    # more (past the 60 s), light 0.18 s more. The heaviest weight always
-    # stays; the weights kept are scaled to sum to one.
+    # more (past the 60 s), light 0.18 s more. The weights kept are scaled to
+    # sum to one.
     assert [(m.config["model_type"], w) for m, w in kept] == [
         ("first", pytest.approx(0.5 / 0.7)),
         ("light", pytest.approx(0.2 / 0.7)),
     ]
+    assert [s.split(":")[0] for s in budget.skipped] == ["ensemble member heavy"]
+    # Heavier than the budget: first (1.8 s of 1 s) and heavy are dropped,
+    # light stays alone, though its weight is the least.
+    budget = TimeBudget(1)
+    kept = _affordable(
+        [(heavy, 0.3), (first, 0.5), (light, 0.2)], board, 100, budget, Comparing()
+    )
+    assert [(m.config["model_type"], w) for m, w in kept] == [("light", 1.0)]
+    assert len(budget.skipped) == 2
+    # Nothing affordable: the member whose final fits cost least stays.
+    budget = TimeBudget(1e-9)
+    kept = _affordable([(heavy, 0.6), (first, 0.4)], board, 100, budget, Comparing())
+    assert [(m.config["model_type"], w) for m, w in kept] == [("first", 1.0)]
     assert [s.split(":")[0] for s in budget.skipped] == ["ensemble member heavy"]
     # With two workers the 90 s of heavy's two fits take 50 s: it stays.
     Comparing.config = {"n_jobs": 2, "test_size": 0.2}

@@ -373,7 +373,8 @@ def _run_within(backend, jobs, fold_jobs, problem_type, budget):
 def _affordable(members, leaderboard, n_rows, budget, backend):
     """The members whose final fits the budget allows, heaviest weight first.
 
-    The first member always stays, so that a model is always trained; the
+    When the budget allows no member's final fits, the member whose final
+    fits cost least stays alone, so that a model is always trained.  The
     weights of those kept are scaled to sum to one.
     """
     if not budget.limited:
@@ -387,12 +388,15 @@ def _affordable(members, leaderboard, n_rows, budget, backend):
         return [per_row[member.config["model_type"]] * r for r in rows]
 
     ordered = sorted(members, key=lambda member: -member[1])
-    kept, fits = [ordered[0]], final_fits(ordered[0][0])
-    for member, weight in ordered[1:]:
+    kept, fits = [], []
+    for member, weight in ordered:
         if budget.allows(batch_seconds([*fits, *final_fits(member)], n_jobs)):
             kept.append((member, weight))
             fits += final_fits(member)
-        else:
+    if not kept:
+        kept = [min(ordered, key=lambda member: sum(final_fits(member[0])))]
+    for member, _ in ordered:
+        if all(member is not k for k, _ in kept):
             budget.skip(f"ensemble member {member.config['model_type']}: not refit")
     scale = sum(weight for _, weight in kept)
     return [(member, weight / scale) for member, weight in kept]
