@@ -76,18 +76,23 @@ def predict(model, X):
     return np.full(len(X), model["mean"])
 
 
+def sleepy(seconds):
+    """A callable regressor config whose every fit sleeps ``seconds``."""
+    return {
+        "backend": "callable",
+        "build_model": build,
+        "train_fn": sleepy_train,
+        "predict_fn": predict,
+        "problem_type": "regression",
+        "sleep": seconds,
+    }
+
+
 def test_a_budget_stops_adding_folds_and_keeps_the_model():
     FITS.clear()
     X, y = np.random.default_rng(0).normal(size=(40, 2)), np.arange(40.0)
     trainer = ModelTrainer(
-        {
-            "backend": "callable",
-            "build_model": build,
-            "train_fn": sleepy_train,
-            "predict_fn": predict,
-            "problem_type": "regression",
-            "sleep": 0.3,
-        },
+        sleepy(0.3),
         cv_folds=4,
         n_jobs=1,
         time_budget=0.5,
@@ -114,17 +119,10 @@ def test_a_budget_stops_adding_folds_and_keeps_the_model():
 def test_a_budget_kept_gives_no_warning():
     FITS.clear()
     X, y = np.zeros((40, 2)), np.arange(40.0)
-    config = {
-        "backend": "callable",
-        "build_model": build,
-        "train_fn": sleepy_train,
-        "predict_fn": predict,
-        "problem_type": "regression",
-        "sleep": 0.0,
-    }
     with warnings.catch_warnings():
         warnings.simplefilter("error", TimeBudgetWarning)
-        trainer = ModelTrainer(config, cv_folds=4, n_jobs=1, time_budget=60).fit(X, y)
+        trainer = ModelTrainer(sleepy(0.0), cv_folds=4, n_jobs=1, time_budget=60)
+        trainer.fit(X, y)
     assert len(FITS) == 6
     assert not any("TimeBudgetWarning" in w for w in trainer.training_result_.warnings)
 
@@ -132,15 +130,7 @@ def test_a_budget_kept_gives_no_warning():
 def test_without_a_budget_every_fold_runs():
     FITS.clear()
     X, y = np.zeros((40, 2)), np.arange(40.0)
-    config = {
-        "backend": "callable",
-        "build_model": build,
-        "train_fn": sleepy_train,
-        "predict_fn": predict,
-        "problem_type": "regression",
-        "sleep": 0.0,
-    }
-    ModelTrainer(config, cv_folds=4, n_jobs=1).fit(X, y)
+    ModelTrainer(sleepy(0.0), cv_folds=4, n_jobs=1).fit(X, y)
     assert len(FITS) == 6
 
 
