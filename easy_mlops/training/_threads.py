@@ -351,7 +351,7 @@ def _process_blas_limit(controller, threads):
             _blas_state["users"] -= 1
             if not _blas_state["users"]:
                 _release_blas_control()
-                _blas_state.pop("limiter").restore_original_limits()
+                _blas_state["limiter"].restore_original_limits()
                 _blas_state["limiter"] = None
                 _release_blas_control()
 

@@ -23,6 +23,7 @@ __all__ = [
     "HALVING_FACTOR",
     "TimeBudget",
     "batch_seconds",
+    "final_fit_seconds",
     "final_rows",
     "halving_schedule",
     "run_halving",
@@ -205,13 +206,18 @@ def run_halving(
             chunk, pairs = pairs[:n_jobs], pairs[n_jobs:]
             best = sorted(alive, key=lambda c: -_mean_score(c, outcomes))
             seconds = batch_seconds(
-                [_fold_seconds(backend, [c], outcomes) for c, _ in chunk], n_jobs
+                [_estimate(backend, c, outcomes, "seconds") for c, _ in chunk],
+                n_jobs,
             )
             reserve = batch_seconds(
                 [
-                    _final_seconds(backend, [c], outcomes, rows)
+                    fit
                     for c in best[:min_survivors]
-                    for rows in np.multiply(final_rows(test_size), n_rows)
+                    for fit in final_fit_seconds(
+                        _estimate(backend, c, outcomes, "fit_seconds_per_row"),
+                        test_size,
+                        n_rows,
+                    )
                 ],
                 n_jobs,
             )
@@ -233,6 +239,19 @@ def run_halving(
             outcomes += run_fits(backend, jobs, problem_type)
         done = upto
     return outcomes
+
+
+def final_fit_seconds(fit_seconds_per_row, test_size, n_rows):
+    """The estimated seconds of each of a member's final fits (see
+    :func:`final_rows`), from its fit seconds per row.
+
+    Examples
+    --------
+    >>> from easy_mlops.training.budget import final_fit_seconds
+    >>> final_fit_seconds(0.01, 0.25, 100)
+    [1.0, 0.75]
+    """
+    return [fit_seconds_per_row * rows * n_rows for rows in final_rows(test_size)]
 
 
 def batch_seconds(estimates, n_jobs):
@@ -262,37 +281,19 @@ def _mean_score(candidate, outcomes):
     return float(np.mean(scores)) if scores else -np.inf
 
 
-def _fold_seconds(backend, candidates, outcomes):
-    """Estimated seconds of one fold of each candidate, summed.
-
-    A candidate that ran has its own folds' wall time (fit, score and
-    out-of-fold predictions); one that has not is estimated by its catalogue
-    ``cost`` times the seconds per unit of cost seen so far.
-    """
-    return _estimate(backend, candidates, outcomes, "seconds")
-
-
-def _final_seconds(backend, candidates, outcomes, rows):
-    """Estimated seconds of the final fits of each candidate, summed: its
-    folds' fit seconds per row times the ``rows`` the final fits train on
-    (as ``flow``'s check of an ensemble's affordable members reads them)."""
-    return rows * _estimate(backend, candidates, outcomes, "fit_seconds_per_row")
-
-
-def _estimate(backend, candidates, outcomes, field):
-    """The sum over candidates of the mean ``field`` of their folds; a
-    candidate not run yet gets its ``cost`` times the mean per unit of cost
-    of those that ran."""
+def _estimate(backend, candidate, outcomes, field):
+    """A candidate's mean ``field`` over its folds (``seconds``: a fold's
+    whole wall time, fit, score and out-of-fold predictions;
+    ``fit_seconds_per_row``); for a candidate not run yet, its catalogue
+    ``cost`` times the mean per unit of cost of those that ran."""
     seen = {}
     for outcome in outcomes:
         value = getattr(outcome, field)
         if outcome.role == "fold" and np.isfinite(value):
             seen.setdefault(outcome.model_type, []).append(value)
+    name = candidate.config["model_type"]
+    if name in seen:
+        return float(np.mean(seen[name]))
     cost = {name: spec.cost for name, spec in backend.model_types.items()}
     unit = np.mean([np.mean(t) / cost[name] for name, t in seen.items()] or [0.0])
-    return float(
-        sum(
-            np.mean(seen[name]) if name in seen else unit * cost[name]
-            for name in (c.config["model_type"] for c in candidates)
-        )
-    )
+    return float(unit * cost[name])

@@ -25,7 +25,7 @@ from ._fit_runner import run_fits
 from ._row_columns import warn_unordered_dates
 from ._splitting import describe_split
 from .baseline import check_quality, score_baseline
-from .budget import TimeBudget, batch_seconds, final_rows
+from .budget import TimeBudget, batch_seconds, final_fit_seconds
 from .comparison import Comparison
 from .ensemble import voting_model
 from .exceptions import TimeBudgetWarning, user_stacklevel
@@ -382,10 +382,11 @@ def _affordable(members, leaderboard, n_rows, budget, backend):
 
     per_row = {row["model_type"]: row["fit_seconds_per_row"] for row in leaderboard}
     n_jobs = effective_n_jobs(backend.config["n_jobs"])
-    rows = np.multiply(final_rows(backend.config["test_size"]), n_rows)
 
     def final_fits(member):
-        return [per_row[member.config["model_type"]] * r for r in rows]
+        return final_fit_seconds(
+            per_row[member.config["model_type"]], backend.config["test_size"], n_rows
+        )
 
     ordered = sorted(members, key=lambda member: -member[1])
     kept, fits = [], []
